@@ -1,0 +1,42 @@
+// typescript-eslint strict, plus the import boundaries of STYLE.md habit 13, each with its reason.
+import tseslint from 'typescript-eslint';
+
+const adapterBoundary = {
+  patterns: [
+    {
+      group: ['**/src/catalog/**', '**/src/api/**', '**/src/xds/**', '**/src/pipeline/**', '**/src/cli/**'],
+      message: 'Adapters only translate: import src/registry.ts, src/model/** and src/errors.ts, nothing downstream.',
+    },
+  ],
+  paths: [{ name: 'better-sqlite3', message: 'Only src/catalog/store.ts touches SQLite.' }],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'src/generated/**', 'bench/results/**'] },
+  ...tseslint.configs.strict,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['registries/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', adapterBoundary] },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/catalog/store.ts', 'src/catalog/migrations.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'better-sqlite3', message: 'Only src/catalog/store.ts touches SQLite.' }] },
+      ],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+);
