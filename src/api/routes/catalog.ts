@@ -1,0 +1,120 @@
+/**
+ * Catalog reads: `GET /v1/services`, `GET /v1/services/:namespace/:name`, `GET /v1/sources`.
+ * Each supports blocking queries (`?index=&wait=`), answers from cached serialized bodies of the
+ * current view, and carries `X-Tributary-Index` / `X-Tributary-Epoch`.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CatalogChange, CatalogView } from '../../catalog/view.js';
+import { TributaryError } from '../../errors.js';
+import { serviceKeyOf } from '../../model/service.js';
+import { awaitBlockingQuery, mustHold, type BlockingRequest } from '../blocking.js';
+import type { ApiContext } from '../context.js';
+import { blockingQuerySchema, parseInput, servicesQuerySchema, type BlockingQuery } from '../query.js';
+import { buildServiceList, buildSources, serviceJson } from '../render.js';
+import { formatSelector } from '../selector.js';
+
+/** Path parameters of the service detail route. */
+export interface ServiceParams {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** A route handler of this module. */
+export type CatalogHandler<P = unknown> = (
+  request: FastifyRequest<{ Params: P }>,
+  reply: FastifyReply,
+) => Promise<FastifyReply>;
+
+/** The catalog read handlers, bound to one context. */
+export interface CatalogHandlers {
+  readonly listServices: CatalogHandler;
+  readonly getService: CatalogHandler<ServiceParams>;
+  readonly listSources: CatalogHandler;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const anyChange = (): boolean => true;
+
+/** Holds a blocking request until it may be answered; a closed connection releases it. */
+async function holdIfBlocking(
+  ctx: ApiContext,
+  reply: FastifyReply,
+  query: BlockingQuery,
+  relevant: (change: CatalogChange) => boolean,
+): Promise<void> {
+  const request: BlockingRequest = { index: query.index, waitMs: query.wait, relevant };
+  if (!mustHold(ctx.catalog, request)) return;
+  const gone = new AbortController();
+  const onClose = (): void => gone.abort();
+  reply.raw.once('close', onClose);
+  ctx.metrics.apiBlockingQueries.inc();
+  try {
+    await awaitBlockingQuery(ctx.catalog, request, ctx.blocking, [gone.signal, ctx.closing]);
+  } finally {
+    ctx.metrics.apiBlockingQueries.dec();
+    reply.raw.off('close', onClose);
+  }
+}
+
+/** Sets the catalog headers of `view`; called before anything that may fail, so errors carry them too. */
+function setIndexHeaders(reply: FastifyReply, view: CatalogView): void {
+  reply.header('x-tributary-index', String(view.revision)).header('x-tributary-epoch', view.epoch);
+}
+
+function sendCached(
+  ctx: ApiContext,
+  reply: FastifyReply,
+  view: CatalogView,
+  key: string,
+  build: () => unknown,
+) {
+  return reply.type(JSON_TYPE).send(ctx.cache.get(view, key, build));
+}
+
+function touchesNamespace(namespace: string | undefined): (change: CatalogChange) => boolean {
+  if (namespace === undefined) return anyChange;
+  return (change) => change.sources.length > 0 || change.services.some((s) => s.namespace === namespace);
+}
+
+function touchesService(key: ServiceParams): (change: CatalogChange) => boolean {
+  return (change) =>
+    change.sources.length > 0 ||
+    change.services.some((s) => s.namespace === key.namespace && s.name === key.name);
+}
+
+/** Builds the handlers of the catalog read routes. */
+export function createCatalogHandlers(ctx: ApiContext): CatalogHandlers {
+  return {
+    async listServices(request, reply) {
+      const query = parseInput(servicesQuerySchema, request.query, 'query');
+      await holdIfBlocking(ctx, reply, query, touchesNamespace(query.namespace));
+      const view = ctx.catalog.view();
+      setIndexHeaders(reply, view);
+      const selector = query.selector ? formatSelector(query.selector) : '';
+      const key = `services?${JSON.stringify([query.namespace ?? '', query.source ?? '', selector])}`;
+      return sendCached(ctx, reply, view, key, () => buildServiceList(view, query));
+    },
+
+    async getService(request, reply) {
+      const query = parseInput(blockingQuerySchema, request.query, 'query');
+      const { namespace, name } = request.params;
+      await holdIfBlocking(ctx, reply, query, touchesService({ namespace, name }));
+      const view = ctx.catalog.view();
+      setIndexHeaders(reply, view);
+      const key = serviceKeyOf({ namespace, name });
+      const service = view.services.get(key);
+      if (service === undefined) {
+        throw new TributaryError('TRB_API_NOT_FOUND', `service "${key}" not found`);
+      }
+      return sendCached(ctx, reply, view, `service?${key}`, () => serviceJson(service));
+    },
+
+    async listSources(request, reply) {
+      const query = parseInput(blockingQuerySchema, request.query, 'query');
+      await holdIfBlocking(ctx, reply, query, anyChange);
+      const view = ctx.catalog.view();
+      setIndexHeaders(reply, view);
+      return sendCached(ctx, reply, view, 'sources', () => buildSources(view));
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * The REST catalog server (ARCHITECTURE.md §2): the fastify instance and its route table, nothing
+ * else. Handlers live in routes/, error shapes in problem.ts. Reads come from the catalog's
+ * in-memory view and cached serialized bodies; nothing here touches SQLite.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { CatalogReader } from '../catalog/view.js';
+import type { Metrics } from '../observability/metrics.js';
+import { BodyCache, DEFAULT_BODY_CACHE_ENTRIES } from './body-cache.js';
+import type { ApiContext } from './context.js';
+import { installProblemHandlers, problemOf, sendProblem } from './problem.js';
+import { createCatalogHandlers, type ServiceParams } from './routes/catalog.js';
+import { createHealthHandlers } from './routes/health.js';
+import { createWatchHandler } from './routes/watch.js';
+
+/** What the server needs; durations in milliseconds. */
+export interface ApiServerOptions {
+  readonly catalog: CatalogReader;
+  readonly metrics: Metrics;
+  /** Used as is (bind `{ component: 'api' }` before passing it); request lines go out at debug level. */
+  readonly logger: Logger;
+  /** Upper bound of a blocking query's `wait` (before jitter). Default 10 minutes. */
+  readonly maxWaitMs?: number;
+  /** `wait` of a blocking query that gives `index` only. Default 5 minutes. */
+  readonly defaultWaitMs?: number;
+  /** Interval of SSE `: keepalive` comments. Default 15 s. */
+  readonly sseHeartbeatMs?: number;
+  /** A watch stream is closed when more bytes than this wait in its write buffer. Default 8 MiB. */
+  readonly sseMaxBufferedBytes?: number;
+  /** A watch stream is closed when its write buffer stays full this long. Default 60 s. */
+  readonly sseStallMs?: number;
+  /** Serialized bodies kept per catalog version. Default 1000. */
+  readonly bodyCacheEntries?: number;
+}
+
+/** A started-on-demand HTTP server; `close` answers held requests, ends streams and stops listening. */
+export interface ApiServer {
+  listen(host: string, port: number): Promise<{ host: string; port: number }>;
+  close(): Promise<void>;
+}
+
+function createContext(options: ApiServerOptions, closing: AbortSignal): ApiContext {
+  return {
+    catalog: options.catalog,
+    metrics: options.metrics,
+    cache: new BodyCache(options.bodyCacheEntries ?? DEFAULT_BODY_CACHE_ENTRIES),
+    blocking: { maxWaitMs: options.maxWaitMs ?? 600_000, defaultWaitMs: options.defaultWaitMs ?? 300_000 },
+    sse: {
+      heartbeatMs: options.sseHeartbeatMs ?? 15_000,
+      maxBufferedBytes: options.sseMaxBufferedBytes ?? 8 * 1024 * 1024,
+      stallMs: options.sseStallMs ?? 60_000,
+    },
+    closing,
+  };
+}
+
+/** Counts every answered request by route pattern and status, and logs it at debug level. */
+function installRequestObserver(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.apiRequests.inc({ route, code: String(reply.statusCode) });
+    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode }, 'request done');
+  });
+}
+
+/**
+ * Tracks connections that carry no request, so close() can drop them: node's server.close() only
+ * closes idle keep-alive connections that have served a request, and would otherwise wait for a
+ * connection a client opened ahead of use (undici does so) until that client gives up.
+ */
+function trackIdleConnections(server: Server): () => void {
+  const idle = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    idle.add(socket);
+    socket.once('close', () => idle.delete(socket));
+  });
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    idle.delete(request.socket);
+    response.once('close', () => {
+      if (!request.socket.destroyed) idle.add(request.socket);
+    });
+  });
+  return () => {
+    for (const socket of idle) socket.destroy();
+  };
+}
+
+function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const catalog = createCatalogHandlers(ctx);
+  const health = createHealthHandlers(ctx);
+  app.get('/v1/services', catalog.listServices);
+  app.get<{ Params: ServiceParams }>('/v1/services/:namespace/:name', catalog.getService);
+  app.get('/v1/sources', catalog.listSources);
+  app.get('/v1/watch', createWatchHandler(ctx));
+  app.get('/healthz', health.healthz);
+  app.get('/readyz', health.readyz);
+  app.get('/metrics', health.metrics);
+}
+
+/** Builds the REST server: catalog reads, blocking queries, SSE watch, health and metrics. */
+export function createApiServer(options: ApiServerOptions): ApiServer {
+  const closing = new AbortController();
+  const ctx = createContext(options, closing.signal);
+  // Typed as fastify's logger interface so the instance has fastify's default type parameters.
+  const logger: FastifyBaseLogger = options.logger;
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    // Errors raised before routing (a malformed URL) get the same problem shape as the rest.
+    frameworkErrors: (error, _request, reply) => {
+      sendProblem(reply, problemOf(error));
+    },
+  });
+  installProblemHandlers(app);
+  installRequestObserver(app, options.metrics);
+  const destroyIdleConnections = trackIdleConnections(app.server);
+  app.addHook('preClose', async () => {
+    closing.abort();
+    destroyIdleConnections();
+  });
+  registerRoutes(app, ctx);
+  return {
+    async listen(host, port) {
+      await app.listen({ host, port });
+      const address = app.server.address() as AddressInfo;
+      return { host: address.address, port: address.port };
+    },
+    async close() {
+      await app.close();
+    },
+  };
+}
