@@ -4,13 +4,22 @@
  */
 export const ERROR_CODES = {
   TRB_CONFIG_INVALID: { httpStatus: 500, description: 'The configuration file failed validation.' },
-  TRB_CONFIG_UNREADABLE: { httpStatus: 500, description: 'The configuration file could not be read or parsed.' },
-  TRB_SOURCE_INVALID: { httpStatus: 500, description: 'A source (VM file, registry payload) held invalid data.' },
+  TRB_CONFIG_UNREADABLE: {
+    httpStatus: 500,
+    description: 'The configuration file could not be read or parsed.',
+  },
+  TRB_SOURCE_INVALID: {
+    httpStatus: 500,
+    description: 'A source (VM file, registry payload) held invalid data.',
+  },
   TRB_REGISTRY_UNREACHABLE: { httpStatus: 503, description: 'A registry could not be reached.' },
   TRB_CATALOG_STORE: { httpStatus: 500, description: 'The SQLite catalog store failed.' },
   TRB_API_BAD_REQUEST: { httpStatus: 400, description: 'A request parameter or body was invalid.' },
   TRB_API_NOT_FOUND: { httpStatus: 404, description: 'The requested service or route does not exist.' },
-  TRB_API_GONE: { httpStatus: 410, description: 'The requested revision is older than the change log keeps.' },
+  TRB_API_GONE: {
+    httpStatus: 410,
+    description: 'The requested revision is older than the change log keeps.',
+  },
   TRB_INTERNAL: { httpStatus: 500, description: 'An unexpected internal error.' },
 } as const;
 

@@ -34,6 +34,12 @@ export interface StatusEvent {
   readonly type: 'status';
   readonly state: SourceState;
   readonly error?: string;
+  /**
+   * Whether the source can no longer vouch for its last records (registry unreachable). Defaults to
+   * true for `down` and false otherwise; a source that is `degraded` because its registry is
+   * unreachable sets it. Stale records are kept and served, and marked stale everywhere.
+   */
+  readonly stale?: boolean;
 }
 
 export type SourceEvent = SnapshotEvent | UpsertEvent | DeleteEvent | StatusEvent;

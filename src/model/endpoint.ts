@@ -41,5 +41,7 @@ export const EMPTY_LOCALITY: Locality = Object.freeze({ region: '', zone: '', su
 
 /** `address:port` (IPv6 in brackets): the identity of an endpoint within one service port. */
 export function endpointAddressOf(endpoint: Pick<Endpoint, 'address' | 'port'>): string {
-  return endpoint.address.includes(':') ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
+  return endpoint.address.includes(':')
+    ? `[${endpoint.address}]:${endpoint.port}`
+    : `${endpoint.address}:${endpoint.port}`;
 }

@@ -31,12 +31,16 @@ function checkPort(value: unknown, path: string): string | undefined {
 
 /** Checks a label map: keys like Kubernetes label keys, string values. */
 export function checkLabels(labels: unknown, path: string): string[] {
-  if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) return [`${path}: must be a map of strings`];
+  if (labels === null || typeof labels !== 'object' || Array.isArray(labels))
+    return [`${path}: must be a map of strings`];
   const errors: string[] = [];
   for (const [key, value] of Object.entries(labels)) {
-    if (key.length > 317 || !LABEL_KEY.test(key)) errors.push(`${path}: key "${key}" is not a valid label key`);
-    if (typeof value !== 'string') errors.push(`${fieldPath(path, key)}: must be a string, got ${JSON.stringify(value)}`);
-    else if (value.length > MAX_LABEL_VALUE) errors.push(`${fieldPath(path, key)}: longer than ${MAX_LABEL_VALUE} characters`);
+    if (key.length > 317 || !LABEL_KEY.test(key))
+      errors.push(`${path}: key "${key}" is not a valid label key`);
+    if (typeof value !== 'string')
+      errors.push(`${fieldPath(path, key)}: must be a string, got ${JSON.stringify(value)}`);
+    else if (value.length > MAX_LABEL_VALUE)
+      errors.push(`${fieldPath(path, key)}: longer than ${MAX_LABEL_VALUE} characters`);
   }
   return errors;
 }
@@ -48,7 +52,9 @@ function checkServicePort(port: ServicePort, path: string): string[] {
   const badName = checkDnsLabel(port.name, fieldPath(path, 'name'));
   if (badName) errors.push(badName);
   if (!(PROTOCOLS as readonly string[]).includes(port.protocol)) {
-    errors.push(`${fieldPath(path, 'protocol')}: "${String(port.protocol)}" is not one of ${PROTOCOLS.join(', ')}`);
+    errors.push(
+      `${fieldPath(path, 'protocol')}: "${String(port.protocol)}" is not one of ${PROTOCOLS.join(', ')}`,
+    );
   }
   return errors;
 }
@@ -61,7 +67,9 @@ export function validateEndpoint(
 ): ValidationResult<Endpoint> {
   const errors: string[] = [];
   if (typeof endpoint.address !== 'string' || isIP(endpoint.address) === 0) {
-    errors.push(`${fieldPath(path, 'address')}: ${JSON.stringify(endpoint.address)} is not an IPv4 or IPv6 address`);
+    errors.push(
+      `${fieldPath(path, 'address')}: ${JSON.stringify(endpoint.address)} is not an IPv4 or IPv6 address`,
+    );
   }
   const badPort = checkPort(endpoint.port, fieldPath(path, 'port'));
   if (badPort) errors.push(badPort);
@@ -71,13 +79,18 @@ export function validateEndpoint(
     );
   }
   if (!(HEALTH_STATES as readonly string[]).includes(endpoint.health)) {
-    errors.push(`${fieldPath(path, 'health')}: "${String(endpoint.health)}" is not one of ${HEALTH_STATES.join(', ')}`);
+    errors.push(
+      `${fieldPath(path, 'health')}: "${String(endpoint.health)}" is not one of ${HEALTH_STATES.join(', ')}`,
+    );
   }
   if (!Number.isInteger(endpoint.weight) || endpoint.weight < 1 || endpoint.weight > MAX_WEIGHT) {
-    errors.push(`${fieldPath(path, 'weight')}: ${JSON.stringify(endpoint.weight)} must be an integer from 1 to ${MAX_WEIGHT}`);
+    errors.push(
+      `${fieldPath(path, 'weight')}: ${JSON.stringify(endpoint.weight)} must be an integer from 1 to ${MAX_WEIGHT}`,
+    );
   }
   const locality = endpoint.locality as unknown;
-  if (locality === null || typeof locality !== 'object') errors.push(`${fieldPath(path, 'locality')}: must be an object`);
+  if (locality === null || typeof locality !== 'object')
+    errors.push(`${fieldPath(path, 'locality')}: must be an object`);
   else {
     for (const part of ['region', 'zone', 'subzone'] as const) {
       if (typeof (locality as Record<string, unknown>)[part] !== 'string') {
@@ -112,8 +125,10 @@ export function validateServiceRecord(record: ServiceRecord, path: string): Reco
     const names = new Set<string>();
     record.ports.forEach((port, i) => {
       errors.push(...checkServicePort(port, fieldPath(path, 'ports', i)));
-      if (numbers.has(port.number)) errors.push(`${fieldPath(path, 'ports', i, 'number')}: ${port.number} is listed twice`);
-      if (names.has(port.name)) errors.push(`${fieldPath(path, 'ports', i, 'name')}: "${port.name}" is listed twice`);
+      if (numbers.has(port.number))
+        errors.push(`${fieldPath(path, 'ports', i, 'number')}: ${port.number} is listed twice`);
+      if (names.has(port.name))
+        errors.push(`${fieldPath(path, 'ports', i, 'name')}: "${port.name}" is listed twice`);
       numbers.add(port.number);
       names.add(port.name);
     });
@@ -134,11 +149,16 @@ export function validateServiceRecord(record: ServiceRecord, path: string): Reco
     }
     const key = `${endpoint.servicePort}|${endpoint.address}|${endpoint.port}`;
     if (seen.has(key)) {
-      errors.push(`${endpointPath}: ${endpoint.address}:${endpoint.port} is listed twice for port ${endpoint.servicePort}`);
+      errors.push(
+        `${endpointPath}: ${endpoint.address}:${endpoint.port} is listed twice for port ${endpoint.servicePort}`,
+      );
       return;
     }
     seen.add(key);
     kept.push(endpoint);
   });
-  return { record: kept.length === record.endpoints.length ? record : { ...record, endpoints: kept }, errors };
+  return {
+    record: kept.length === record.endpoints.length ? record : { ...record, endpoints: kept },
+    errors,
+  };
 }

@@ -13,7 +13,9 @@ describe('validateServiceRecord', () => {
     const bad = anEndpoint({ address: '10.0.0.x' });
     const check = validateServiceRecord(aServiceRecord({ endpoints: [good, bad] }), 'services[0]');
     expect(check.record?.endpoints).toEqual([good]);
-    expect(check.errors).toEqual(['services[0].endpoints[1].address: "10.0.0.x" is not an IPv4 or IPv6 address']);
+    expect(check.errors).toEqual([
+      'services[0].endpoints[1].address: "10.0.0.x" is not an IPv4 or IPv6 address',
+    ]);
   });
 
   it('rejects a service whose name is not a DNS label', () => {
@@ -23,14 +25,20 @@ describe('validateServiceRecord', () => {
   });
 
   it('rejects an endpoint serving a port the service does not have', () => {
-    const check = validateServiceRecord(aServiceRecord({ endpoints: [anEndpoint({ servicePort: 9999 })] }), 's');
+    const check = validateServiceRecord(
+      aServiceRecord({ endpoints: [anEndpoint({ servicePort: 9999 })] }),
+      's',
+    );
     expect(check.record?.endpoints).toEqual([]);
     expect(check.errors).toEqual(['s.endpoints[0].servicePort: 9999 is not a port of the service (8080)']);
   });
 
   it('rejects duplicate endpoints and zero weights', () => {
     const e = anEndpoint();
-    const check = validateServiceRecord(aServiceRecord({ endpoints: [e, e, anEndpoint({ address: '10.0.0.9', weight: 0 })] }), 's');
+    const check = validateServiceRecord(
+      aServiceRecord({ endpoints: [e, e, anEndpoint({ address: '10.0.0.9', weight: 0 })] }),
+      's',
+    );
     expect(check.record?.endpoints).toEqual([e]);
     expect(check.errors).toEqual([
       's.endpoints[1]: 10.0.0.1:8080 is listed twice for port 8080',

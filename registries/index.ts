@@ -1,0 +1,5 @@
+/** The one table of adapters (STYLE.md habit 4): kind → factory. Nothing downstream branches on kind. */
+import type { RegistryFactory } from '../src/registry.js';
+import { fileRegistryFactory } from './file/index.js';
+
+export const registryFactories: readonly RegistryFactory[] = [fileRegistryFactory];

@@ -1,0 +1,185 @@
+/**
+ * Pure: (state, batch) → next state and what to persist. No I/O; the Catalog commits the result
+ * to SQLite and only then publishes it, so a failed commit publishes nothing.
+ */
+import type { ServiceRecord } from '../model/service.js';
+import type { Batch, SourceBatch } from './batch.js';
+import type { CatalogState, HeldRecord, SourceRuntime } from './state.js';
+import { mergeService, type RankedRecord } from './union.js';
+import type { CatalogChange, CatalogService, ServiceChange } from './view.js';
+
+/** Writes the store must make for one applied batch. */
+export interface AppliedWrites {
+  readonly upserts: { sourceId: string; namespace: string; name: string; body: string }[];
+  readonly deletes: { sourceId: string; namespace: string; name: string }[];
+  readonly sources: SourceRuntime[];
+  readonly services: { namespace: string; name: string; revision: number | null }[];
+}
+
+/** The outcome of one batch: `change` is undefined when nothing observable changed (no new revision). */
+export interface Applied {
+  readonly state: CatalogState;
+  readonly writes: AppliedWrites;
+  readonly change: CatalogChange | undefined;
+}
+
+function splitKey(key: string): { namespace: string; name: string } {
+  const slash = key.indexOf('/');
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+function applyRecords(
+  sb: SourceBatch,
+  before: ReadonlyMap<string, HeldRecord>,
+  writes: AppliedWrites,
+  touched: Set<string>,
+): Map<string, HeldRecord> {
+  const held = new Map(before);
+  const remove = (key: string): void => {
+    if (!held.delete(key)) return;
+    writes.deletes.push({ sourceId: sb.sourceId, ...splitKey(key) });
+    touched.add(key);
+  };
+  const put = (key: string, record: ServiceRecord): void => {
+    const json = JSON.stringify(record);
+    if (held.get(key)?.json === json) return;
+    held.set(key, { record, json });
+    writes.upserts.push({
+      sourceId: sb.sourceId,
+      namespace: record.namespace,
+      name: record.name,
+      body: json,
+    });
+    touched.add(key);
+  };
+  if (sb.snapshot) {
+    for (const key of before.keys()) if (!sb.snapshot.has(key) && !sb.keep?.has(key)) remove(key);
+    for (const [key, record] of sb.snapshot) put(key, record);
+  }
+  for (const [key, record] of sb.upserts) {
+    if (record === null) remove(key);
+    else put(key, record);
+  }
+  return held;
+}
+
+function sameErrors(
+  a: ReadonlyMap<string, readonly string[]>,
+  b: ReadonlyMap<string, readonly string[]>,
+): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, list] of a) if (JSON.stringify(list) !== JSON.stringify(b.get(key))) return false;
+  return true;
+}
+
+function nextSource(src: SourceRuntime, sb: SourceBatch, now: string): SourceRuntime {
+  const status = sb.status;
+  const recordErrors = new Map(sb.snapshot ? [] : src.recordErrors);
+  for (const [key, list] of sb.recordErrors) {
+    if (list.length === 0) recordErrors.delete(key);
+    else recordErrors.set(key, list);
+  }
+  let stale = src.stale;
+  if (status) stale = status.stale ?? status.state === 'down';
+  else if (sb.snapshot) stale = false;
+  const heard = sb.snapshot !== undefined || sb.upserts.size > 0 || status?.state === 'synced';
+  return {
+    ...src,
+    state: status?.state ?? src.state,
+    stale,
+    lastSync: heard ? now : src.lastSync,
+    lastError: status ? (status.error ?? null) : src.lastError,
+    recordErrors,
+  };
+}
+
+function sourceChanged(a: SourceRuntime, b: SourceRuntime): boolean {
+  return (
+    a.state !== b.state ||
+    a.stale !== b.stale ||
+    a.lastError !== b.lastError ||
+    !sameErrors(a.recordErrors, b.recordErrors)
+  );
+}
+
+function rankedFor(key: string, state: Pick<CatalogState, 'records' | 'sources'>): RankedRecord[] {
+  const ranked: RankedRecord[] = [];
+  for (const [sourceId, held] of state.records) {
+    const h = held.get(key);
+    const src = state.sources.get(sourceId);
+    if (h && src) ranked.push({ sourceId, priority: src.priority, stale: src.stale, record: h.record });
+  }
+  return ranked;
+}
+
+function sameService(a: CatalogService, b: CatalogService): boolean {
+  return JSON.stringify({ ...a, revision: 0 }) === JSON.stringify({ ...b, revision: 0 });
+}
+
+/** Applies one batch to the state. `now` is an ISO timestamp for lastSync. */
+export function applyBatch(state: CatalogState, batch: Batch, now: string): Applied {
+  const writes: AppliedWrites = { upserts: [], deletes: [], sources: [], services: [] };
+  const records = new Map(state.records);
+  const sources = new Map(state.sources);
+  const touched = new Set<string>();
+  const changedSources: string[] = [];
+  let lastSyncMoved = false;
+
+  for (const sb of batch) {
+    const src = sources.get(sb.sourceId);
+    if (!src) continue;
+    const before = records.get(sb.sourceId) ?? new Map<string, HeldRecord>();
+    const held = applyRecords(sb, before, writes, touched);
+    records.set(sb.sourceId, held);
+    const next = nextSource(src, sb, now);
+    sources.set(sb.sourceId, next);
+    if (next.stale !== src.stale)
+      for (const key of new Set([...before.keys(), ...held.keys()])) touched.add(key);
+    if (sourceChanged(src, next)) changedSources.push(sb.sourceId);
+    lastSyncMoved ||= next.lastSync !== src.lastSync;
+  }
+
+  const revision = state.revision + 1;
+  const services = new Map(state.services);
+  const serviceChanges: ServiceChange[] = [];
+  let added = false;
+  for (const key of [...touched].sort()) {
+    const ranked = rankedFor(key, { records, sources });
+    const previous = services.get(key);
+    if (ranked.length === 0) {
+      if (!previous) continue;
+      services.delete(key);
+      serviceChanges.push({ ...splitKey(key), op: 'delete' });
+      writes.services.push({ ...splitKey(key), revision: null });
+      continue;
+    }
+    const merged = mergeService(ranked, state.domain, revision);
+    if (previous && sameService(previous, merged)) continue;
+    added ||= previous === undefined;
+    services.set(key, merged);
+    serviceChanges.push({ ...splitKey(key), op: 'upsert' });
+    writes.services.push({ ...splitKey(key), revision });
+  }
+
+  const changed =
+    writes.upserts.length + writes.deletes.length + serviceChanges.length + changedSources.length > 0;
+  if (!changed) {
+    const quiet = lastSyncMoved ? { ...state, sources } : state;
+    return { state: quiet, writes, change: undefined };
+  }
+  for (const sb of batch) {
+    const src = sources.get(sb.sourceId);
+    if (src) writes.sources.push(src);
+  }
+  const sortedServices = added ? sortByKey(services) : services;
+  return {
+    state: { ...state, revision, records, sources, services: sortedServices },
+    writes,
+    change: { epoch: state.epoch, revision, services: serviceChanges, sources: changedSources },
+  };
+}
+
+/** Keeps the services map in `namespace/name` order so every reader iterates sorted. */
+export function sortByKey<V>(map: ReadonlyMap<string, V>): Map<string, V> {
+  return new Map([...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

@@ -1,0 +1,131 @@
+/**
+ * The composition root: config → registries → pipeline → catalog → servers. Nothing else wires
+ * modules together. `stop()` stops the sources, commits the last batch, closes servers and the
+ * database, in that order.
+ */
+import { join } from 'node:path';
+import { Subject, type Subscription } from 'rxjs';
+import type { Logger } from 'pino';
+import { registryFactories } from '../../registries/index.js';
+import { createApiServer, type ApiServer } from '../api/server.js';
+import { Catalog } from '../catalog/catalog.js';
+import { CatalogStore } from '../catalog/store.js';
+import type { Config } from '../config/load.js';
+import { describeError } from '../errors.js';
+import { createMetrics } from '../observability/metrics.js';
+import { runPipeline } from '../pipeline/merge.js';
+import type { Registry } from '../registry.js';
+
+/** A running daemon. */
+export interface Daemon {
+  readonly catalog: Catalog;
+  readonly httpAddress: { host: string; port: number };
+  /** Resolves once the pipeline has flushed and everything is closed. */
+  stop(): Promise<void>;
+}
+
+function createRegistries(config: Config): Registry[] {
+  const factories = new Map(registryFactories.map((f) => [f.kind, f]));
+  return config.sources.map((source) => {
+    const factory = factories.get(source.kind)!;
+    return factory.create(source.id, source.settings, { baseDir: config.baseDir });
+  });
+}
+
+/** Starts the daemon: warm catalog first, then the HTTP server, then the sources. */
+export async function startDaemon(config: Config, logger: Logger): Promise<Daemon> {
+  const dbPath = join(config.dataDir, 'tributary.db');
+  const catalog = new Catalog(CatalogStore.open(dbPath), {
+    domain: config.domain,
+    sources: config.sources.map((s) => ({ id: s.id, kind: s.kind, priority: s.priority })),
+    changeLogSize: config.catalog.changeLogSize,
+  });
+  const initial = catalog.view();
+  logger.info(
+    {
+      db: dbPath,
+      epoch: initial.epoch,
+      revision: initial.revision,
+      services: initial.services.size,
+      warm: catalog.warmStarted,
+    },
+    catalog.warmStarted
+      ? 'catalog loaded from disk; serving it as stale until sources sync'
+      : 'catalog opened',
+  );
+  const metrics = createMetrics();
+  metrics.observeView(initial);
+  const subscriptions: Subscription[] = [
+    catalog.changes().subscribe(() => metrics.observeView(catalog.view())),
+  ];
+
+  const api: ApiServer = createApiServer({
+    catalog,
+    metrics,
+    logger: logger.child({ component: 'api' }),
+    maxWaitMs: config.api.maxWait,
+    defaultWaitMs: config.api.defaultWait,
+  });
+  let httpAddress: { host: string; port: number };
+  try {
+    httpAddress = await api.listen(config.http.host, config.http.port);
+  } catch (error) {
+    catalog.close();
+    throw error;
+  }
+
+  const stop$ = new Subject<void>();
+  const pipelineLog = logger.child({ component: 'pipeline' });
+  const flushed = new Promise<void>((resolvePipeline) => {
+    subscriptions.push(
+      runPipeline(createRegistries(config), {
+        windowMs: config.pipeline.window,
+        backoff: { baseMs: config.pipeline.retryBase, maxMs: config.pipeline.retryMax },
+        stop$,
+        onSourceError: (source, error, retryInMs) =>
+          pipelineLog.warn({ source, error: describeError(error), retryInMs }, 'source failed; restarting'),
+      }).subscribe({
+        next: (batch) => {
+          const started = process.hrtime.bigint();
+          try {
+            const change = catalog.apply(batch);
+            metrics.pipelineBatches.inc();
+            metrics.pipelineBatchApplySeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+            if (change)
+              pipelineLog.debug(
+                { revision: change.revision, services: change.services.length },
+                'batch applied',
+              );
+          } catch (error) {
+            pipelineLog.error(
+              { error: describeError(error) },
+              'batch could not be committed; sources will resend on their next change',
+            );
+          }
+        },
+        error: (error: unknown) => {
+          pipelineLog.error({ error: describeError(error) }, 'pipeline failed');
+          resolvePipeline();
+        },
+        complete: () => resolvePipeline(),
+      }),
+    );
+  });
+  logger.info(
+    { http: `http://${httpAddress.host}:${httpAddress.port}`, sources: config.sources.map((s) => s.id) },
+    'listening',
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      stop$.next();
+      stop$.complete();
+      await flushed;
+      await api.close();
+      for (const s of subscriptions) s.unsubscribe();
+      catalog.close();
+      logger.info({ revision: catalog.view().revision }, 'stopped');
+    })());
+  return { catalog, httpAddress, stop };
+}

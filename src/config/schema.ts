@@ -1,0 +1,104 @@
+/**
+ * The one configuration schema (zod): global settings with descriptions and defaults, plus one
+ * entry per source whose kind-specific fields come from the registry factory table.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const duration = (fallback: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(fallback)
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (like 500ms, 10s, 5m)` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const listener = (port: number) =>
+  z.strictObject({
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe('Address to listen on; 127.0.0.1 keeps it loopback-only.'),
+    port: z.number().int().min(0).max(65535).default(port).describe('TCP port; 0 picks a free one.'),
+  });
+
+const common = {
+  name: z
+    .string()
+    .regex(
+      DNS_LABEL,
+      'must be lowercase letters, digits and "-" (it becomes part of the source id <kind>/<name>)',
+    )
+    .describe('Source name; the source id is <kind>/<name>.'),
+  priority: z
+    .number()
+    .int()
+    .default(0)
+    .describe('When two sources report the same endpoint, the higher priority decides its fields.'),
+};
+
+/** Global settings; `sources` is added per factory table by buildConfigSchema. */
+export const globalSchema = {
+  domain: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS domain like svc.cluster.local')
+    .default('svc.cluster.local')
+    .describe('Hostnames are <name>.<namespace>.<domain>.'),
+  dataDir: z.string().min(1).default('./data').describe('Directory of the SQLite catalog (tributary.db).'),
+  http: listener(8080).prefault({}).describe('REST, SSE watch, metrics and health.'),
+  grpc: listener(15010).prefault({}).describe('xDS (ADS) and the catalog watch API.'),
+  log: z
+    .strictObject({
+      level: z
+        .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
+        .default('info')
+        .describe('Level of the JSON log lines written to stdout.'),
+    })
+    .prefault({}),
+  pipeline: z
+    .strictObject({
+      window: duration('20ms').describe('Coalescing window: changes within it become one revision.'),
+      retryBase: duration('500ms').describe('First retry delay of a failed source (doubles, with jitter).'),
+      retryMax: duration('30s').describe('Cap on the retry delay of a failed source.'),
+    })
+    .prefault({}),
+  catalog: z
+    .strictObject({
+      changeLogSize: z
+        .number()
+        .int()
+        .min(10)
+        .max(1_000_000)
+        .default(10_000)
+        .describe('Revisions kept for resume.'),
+    })
+    .prefault({}),
+  api: z
+    .strictObject({
+      maxWait: duration('10m').describe('Longest a blocking query (?index=) is held.'),
+      defaultWait: duration('5m').describe('Wait of a blocking query that names none.'),
+    })
+    .prefault({}),
+};
+
+/** The fields every source has, whatever its kind; the kind's own fields are checked by its factory. */
+export const sourceCommonSchema = z.looseObject({
+  kind: z.string().describe('Which registry adapter: see the source kinds in README.md.'),
+  ...common,
+});
+
+/** The whole file: global settings, and sources checked for their common fields. */
+export const configSchema = z.strictObject({
+  ...globalSchema,
+  sources: z.array(sourceCommonSchema).default([]).describe('Registries to watch.'),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
