@@ -35,9 +35,10 @@ export interface StatusEvent {
   readonly state: SourceState;
   readonly error?: string;
   /**
-   * Whether the source can no longer vouch for its last records (registry unreachable). Defaults to
-   * true for `down` and false otherwise; a source that is `degraded` because its registry is
-   * unreachable sets it. Stale records are kept and served, and marked stale everywhere.
+   * Whether the source can no longer vouch for its last records (registry unreachable). When absent:
+   * `down` marks them stale, `synced` and `degraded` clear it, `syncing` keeps what it was (after a
+   * restart records stay stale until the source's first snapshot). A source that is `degraded`
+   * because its registry is unreachable sets it. Stale records are kept, served and marked stale.
    */
   readonly stale?: boolean;
 }

@@ -79,9 +79,12 @@ function nextSource(src: SourceRuntime, sb: SourceBatch, now: string): SourceRun
     if (list.length === 0) recordErrors.delete(key);
     else recordErrors.set(key, list);
   }
+  // Stale until the source vouches for its records again: a snapshot, or a synced/degraded status.
+  // `syncing` (a restart after `down`, or the first status after a warm start) vouches for nothing.
   let stale = src.stale;
-  if (status) stale = status.stale ?? status.state === 'down';
-  else if (sb.snapshot) stale = false;
+  if (status?.stale !== undefined) stale = status.stale;
+  else if (status?.state === 'down') stale = true;
+  else if (sb.snapshot || status?.state === 'synced' || status?.state === 'degraded') stale = false;
   const heard = sb.snapshot !== undefined || sb.upserts.size > 0 || status?.state === 'synced';
   return {
     ...src,

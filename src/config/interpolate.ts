@@ -26,8 +26,9 @@ export function interpolateEnv(
         (match: string, name: string | undefined, fallback: string | undefined) => {
           if (name === undefined) return '${';
           const resolved = env[name];
-          if (resolved !== undefined && resolved !== '') return resolved;
-          if (fallback !== undefined) return fallback;
+          // `:-` (like the shell) also replaces an empty value; a set-but-empty `${VAR}` stays empty.
+          if (fallback !== undefined) return resolved === undefined || resolved === '' ? fallback : resolved;
+          if (resolved !== undefined) return resolved;
           errors.push({ path, message: `environment variable ${name} is not set (referenced as ${match})` });
           return match;
         },

@@ -70,8 +70,12 @@ function fail(code: 'TRB_CONFIG_INVALID' | 'TRB_CONFIG_UNREADABLE', lines: strin
 function issuesOf(error: z.ZodError, prefix: (string | number)[] = []): Located[] {
   return error.issues.map((issue) => {
     const path = [...prefix, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))];
-    if (issue.code === 'unrecognized_keys')
-      return { path, message: `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
+    if (issue.code === 'unrecognized_keys') {
+      // Point at the first unknown key itself, not at the object that holds it.
+      const first = issue.keys[0];
+      const at = first === undefined ? path : [...path, first];
+      return { path: at, message: `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
+    }
     return { path, message: issue.message };
   });
 }
@@ -120,9 +124,11 @@ export function parseConfig(
   if (doc.errors.length > 0) {
     fail(
       'TRB_CONFIG_UNREADABLE',
-      doc.errors.map(
-        (e) => `${name}:${e.linePos?.[0].line ?? 0}:${e.linePos?.[0].col ?? 0}: ${e.message.split('\n')[0]}`,
-      ),
+      doc.errors.map((e) => {
+        // linePos is only filled in with prettyErrors; the line counter gives the position either way.
+        const { line, col } = lines.linePos(e.pos[0]);
+        return `${name}:${line}:${col}: ${e.message.split('\n')[0]}`;
+      }),
     );
   }
   const interpolated = interpolateEnv(doc.toJS() ?? {}, options.env ?? process.env);

@@ -3,7 +3,7 @@
  * A record with a bad service-level field is rejected whole; a bad endpoint is dropped alone.
  */
 import { isIP } from 'node:net';
-import { HEALTH_STATES, type Endpoint } from './endpoint.js';
+import { HEALTH_STATES, endpointAddressOf, type Endpoint } from './endpoint.js';
 import { PROTOCOLS, type ServicePort, type ServiceRecord } from './service.js';
 import { fieldPath, type ValidationResult } from './validation.js';
 
@@ -147,10 +147,12 @@ export function validateServiceRecord(record: ServiceRecord, path: string): Reco
       errors.push(...result.errors);
       return;
     }
-    const key = `${endpoint.servicePort}|${endpoint.address}|${endpoint.port}`;
+    // Same identity as the merge (catalog/union.ts): one network's address:port per service port.
+    const key = `${endpoint.servicePort}|${endpoint.network}|${endpoint.address}|${endpoint.port}`;
     if (seen.has(key)) {
+      const network = endpoint.network === '' ? '' : ` on network "${endpoint.network}"`;
       errors.push(
-        `${endpointPath}: ${endpoint.address}:${endpoint.port} is listed twice for port ${endpoint.servicePort}`,
+        `${endpointPath}: ${endpointAddressOf(endpoint)}${network} is listed twice for port ${endpoint.servicePort}`,
       );
       return;
     }

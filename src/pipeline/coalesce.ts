@@ -27,6 +27,8 @@ function fold(p: Pending, event: CheckedEvent): void {
       p.status = { state: event.status.state, error: event.status.error, stale: event.status.stale };
       return;
     case 'snapshot':
+      // A snapshot after a `down` in the same window means the source came back: drop that status.
+      if (p.status?.state === 'down') p.status = undefined;
       p.snapshot = new Map(event.services);
       p.keep = new Set(event.keep);
       p.upserts = new Map();

@@ -40,7 +40,9 @@ export interface PipelineOptions {
 /** One registry's events, restarted after failures; a failure is reported as a `down` status. */
 export function restartingEvents(registry: Registry, options: PipelineOptions): Observable<SourceEvent> {
   let attempt = 0;
-  return defer(() => registry.events()).pipe(
+  // A watch that ends on its own has stopped watching: treat it as a failure and restart it.
+  const ended = defer(() => throwError(() => new Error(`source ${registry.id} stopped emitting`)));
+  return defer(() => concat(registry.events(), ended)).pipe(
     tap((event) => {
       if (event.type === 'snapshot') attempt = 0;
     }),

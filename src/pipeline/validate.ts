@@ -6,7 +6,7 @@ import { validateServiceRecord } from '../model/validate.js';
 import { serviceKeyOf, type ServiceRecord } from '../model/service.js';
 import { checkDnsLabel } from '../model/validate.js';
 import type { SourceEvent, StatusEvent } from '../registry.js';
-import { canonicalRecord } from './normalize.js';
+import { canonicalAddress, canonicalRecord } from './normalize.js';
 
 /** A checked event: records canonical, rejected keys listed, reasons per service key. */
 export type CheckedEvent =
@@ -33,6 +33,20 @@ function keyOf(record: ServiceRecord, index: number): string {
   return serviceKeyOf({ namespace: ns, name });
 }
 
+/**
+ * Addresses in canonical form before validation, so two spellings of one IPv6 address are caught as
+ * a duplicate endpoint instead of reaching the catalog twice.
+ */
+function withCanonicalAddresses(record: ServiceRecord): ServiceRecord {
+  if (!Array.isArray(record?.endpoints)) return record;
+  return {
+    ...record,
+    endpoints: record.endpoints.map((e) =>
+      typeof e?.address === 'string' ? { ...e, address: canonicalAddress(e.address) } : e,
+    ),
+  };
+}
+
 /** Validates and canonicalizes one event from one source. */
 export function checkEvent(event: SourceEvent): CheckedEvent {
   switch (event.type) {
@@ -44,7 +58,7 @@ export function checkEvent(event: SourceEvent): CheckedEvent {
     }
     case 'upsert': {
       const key = keyOf(event.service, 0);
-      const check = validateServiceRecord(event.service, key);
+      const check = validateServiceRecord(withCanonicalAddresses(event.service), key);
       return {
         type: 'upsert',
         key,
@@ -71,7 +85,7 @@ function checkSnapshot(records: readonly ServiceRecord[]): CheckedEvent {
       ]);
       return;
     }
-    const check = validateServiceRecord(record, path);
+    const check = validateServiceRecord(withCanonicalAddresses(record), path);
     if (check.errors.length > 0) errors.set(key, [...(errors.get(key) ?? []), ...check.errors]);
     if (check.record) services.set(key, canonicalRecord(check.record));
     else if (
