@@ -15,6 +15,8 @@ import { installProblemHandlers, problemOf, sendProblem } from './problem.js';
 import { createCatalogHandlers, type ServiceParams } from './routes/catalog.js';
 import { createHealthHandlers } from './routes/health.js';
 import { createWatchHandler } from './routes/watch.js';
+import { createDebugHandlers } from './routes/debug.js';
+import type { XdsDebug } from '../xds/debug.js';
 
 /** What the server needs; durations in milliseconds. */
 export interface ApiServerOptions {
@@ -34,6 +36,8 @@ export interface ApiServerOptions {
   readonly sseStallMs?: number;
   /** Serialized bodies kept per catalog version. Default 1000. */
   readonly bodyCacheEntries?: number;
+  /** xDS debug reads for /debug/syncz and /debug/config_dump; the routes exist only when given. */
+  readonly xdsDebug?: XdsDebug;
 }
 
 /** A started-on-demand HTTP server; `close` answers held requests, ends streams and stops listening. */
@@ -88,7 +92,7 @@ function trackIdleConnections(server: Server): () => void {
   };
 }
 
-function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
+function registerRoutes(app: FastifyInstance, ctx: ApiContext, xdsDebug: XdsDebug | undefined): void {
   const catalog = createCatalogHandlers(ctx);
   const health = createHealthHandlers(ctx);
   app.get('/v1/services', catalog.listServices);
@@ -98,6 +102,11 @@ function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/healthz', health.healthz);
   app.get('/readyz', health.readyz);
   app.get('/metrics', health.metrics);
+  if (xdsDebug) {
+    const debug = createDebugHandlers(xdsDebug);
+    app.get('/debug/syncz', debug.syncz);
+    app.get('/debug/config_dump', debug.configDump);
+  }
 }
 
 /** Builds the REST server: catalog reads, blocking queries, SSE watch, health and metrics. */
@@ -121,7 +130,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     closing.abort();
     destroyIdleConnections();
   });
-  registerRoutes(app, ctx);
+  registerRoutes(app, ctx, options.xdsDebug);
   return {
     async listen(host, port) {
       await app.listen({ host, port });

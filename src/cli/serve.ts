@@ -15,11 +15,20 @@ import { describeError } from '../errors.js';
 import { createMetrics } from '../observability/metrics.js';
 import { runPipeline } from '../pipeline/merge.js';
 import type { Registry } from '../registry.js';
+import { createXdsDebug } from '../xds/debug.js';
+import { observeXds } from '../xds/observe.js';
+import { PushScheduler } from '../xds/push-scheduler.js';
+import { ResourceCache } from '../xds/resource-cache.js';
+import { StreamRegistry } from '../xds/stream-registry.js';
+import { XdsServer } from '../xds/transport.js';
+import type { TypeUrl } from '../xds/types.js';
+import { shortType } from '../xds/observe.js';
 
 /** A running daemon. */
 export interface Daemon {
   readonly catalog: Catalog;
   readonly httpAddress: { host: string; port: number };
+  readonly grpcAddress: { host: string; port: number };
   /** Resolves once the pipeline has flushed and everything is closed. */
   stop(): Promise<void>;
 }
@@ -59,7 +68,32 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     catalog.changes().subscribe(() => metrics.observeView(catalog.view())),
   ];
 
+  const xdsLog = logger.child({ component: 'xds' });
+  const resources = new ResourceCache(catalog, {
+    domain: config.domain,
+    debounceMs: config.xds.debounce,
+    maxDelayMs: config.xds.maxDelay,
+    onError: (error, service) =>
+      xdsLog.error({ service, error: describeError(error) }, 'xds resources of a service could not be built'),
+  });
+  resources.start();
+  const syncEncodes = trackEncodes(resources, metrics);
+  subscriptions.push(resources.changes().subscribe(syncEncodes));
+  // On-demand listeners and routes are encoded outside the change feed: mirror the counts every second.
+  const encodeTimer = setInterval(syncEncodes, 1000).unref();
+  const scheduler = new PushScheduler();
+  const streams = new StreamRegistry();
+  const observed = observeXds(metrics, xdsLog, catalog.changes());
+  const xds = new XdsServer({
+    source: resources,
+    scheduler,
+    callbacks: observed.callbacks,
+    registry: streams,
+    keepaliveMs: config.xds.keepalive,
+  });
+
   const api: ApiServer = createApiServer({
+    xdsDebug: createXdsDebug(streams, resources),
     catalog,
     metrics,
     logger: logger.child({ component: 'api' }),
@@ -67,9 +101,15 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     defaultWaitMs: config.api.defaultWait,
   });
   let httpAddress: { host: string; port: number };
+  let grpcAddress: { host: string; port: number };
   try {
     httpAddress = await api.listen(config.http.host, config.http.port);
+    grpcAddress = await xds.listen(config.grpc.host, config.grpc.port);
   } catch (error) {
+    await api.close();
+    await xds.close();
+    resources.stop();
+    observed.stop();
     catalog.close();
     throw error;
   }
@@ -112,7 +152,11 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     );
   });
   logger.info(
-    { http: `http://${httpAddress.host}:${httpAddress.port}`, sources: config.sources.map((s) => s.id) },
+    {
+      http: `http://${httpAddress.host}:${httpAddress.port}`,
+      grpc: `${grpcAddress.host}:${grpcAddress.port}`,
+      sources: config.sources.map((s) => s.id),
+    },
     'listening',
   );
 
@@ -123,9 +167,28 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
       stop$.complete();
       await flushed;
       await api.close();
+      await xds.close();
+      clearInterval(encodeTimer);
+      scheduler.stop();
+      resources.stop();
+      observed.stop();
       for (const s of subscriptions) s.unsubscribe();
       catalog.close();
       logger.info({ revision: catalog.view().revision }, 'stopped');
     })());
-  return { catalog, httpAddress, stop };
+  return { catalog, httpAddress, grpcAddress, stop };
+}
+
+/** Feeds the cache's encode counts into the metrics counter (it counts; the metric mirrors it). */
+function trackEncodes(resources: ResourceCache, metrics: ReturnType<typeof createMetrics>): () => void {
+  const seen = new Map<TypeUrl, number>();
+  const sync = (): void => {
+    for (const [typeUrl, count] of Object.entries(resources.encodes) as [TypeUrl, number][]) {
+      const delta = count - (seen.get(typeUrl) ?? 0);
+      if (delta > 0) metrics.xdsEncodes.inc({ type: shortType(typeUrl) }, delta);
+      seen.set(typeUrl, count);
+    }
+  };
+  sync();
+  return sync;
 }

@@ -81,6 +81,15 @@ export const globalSchema = {
         .describe('Revisions kept for resume.'),
     })
     .prefault({}),
+  xds: z
+    .strictObject({
+      debounce: duration('30ms').describe(
+        'Quiet time after a catalog change before xDS resources are rebuilt and pushed.',
+      ),
+      maxDelay: duration('500ms').describe('Longest a push waits for the catalog to go quiet.'),
+      keepalive: duration('30s').describe('HTTP/2 keepalive ping interval on xDS connections.'),
+    })
+    .prefault({}),
   api: z
     .strictObject({
       maxWait: duration('10m').describe('Longest a blocking query (?index=) is held.'),

@@ -29,6 +29,18 @@ export interface Metrics {
   readonly apiBlockingQueries: Gauge;
   /** Open SSE watch streams. */
   readonly apiWatchStreams: Gauge;
+  /** Open xDS streams by flavour (sotw, delta). */
+  readonly xdsStreams: Gauge<'kind'>;
+  /** xDS requests by type and how the engine classified them (initial, ack, nack, stale, …). */
+  readonly xdsRequests: Counter<'type' | 'disposition'>;
+  /** xDS responses written, by type. */
+  readonly xdsResponses: Counter<'type'>;
+  /** NACKs received, by type. */
+  readonly xdsNacks: Counter<'type'>;
+  /** Resources encoded, by type (once per content version, however many streams receive it). */
+  readonly xdsEncodes: Counter<'type'>;
+  /** Catalog commit → response handed to a stream, for pushes of a newer revision. */
+  readonly xdsPushSeconds: Histogram;
   /** Sets the catalog and source gauges from a view. */
   observeView(view: CatalogView): void;
 }
@@ -99,6 +111,38 @@ function createApiMetrics(registers: Registry[]) {
   };
 }
 
+function createXdsMetrics(registers: Registry[]) {
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter<L>({ name, help, labelNames, registers });
+  return {
+    xdsStreams: new Gauge({
+      name: 'tributary_xds_streams',
+      help: 'Open xDS streams by flavour.',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    xdsRequests: counter('tributary_xds_requests_total', 'xDS requests by type and disposition.', [
+      'type',
+      'disposition',
+    ] as const),
+    xdsResponses: counter('tributary_xds_responses_total', 'xDS responses written, by type.', [
+      'type',
+    ] as const),
+    xdsNacks: counter('tributary_xds_nacks_total', 'NACKs received, by type.', ['type'] as const),
+    xdsEncodes: counter(
+      'tributary_xds_encodes_total',
+      'Resources encoded, by type (once per content version).',
+      ['type'] as const,
+    ),
+    xdsPushSeconds: new Histogram({
+      name: 'tributary_xds_push_seconds',
+      help: 'Catalog commit to response handed to a stream, for pushes of a newer revision.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+  };
+}
+
 /** Creates a registry with the default process metrics and every Tributary metric. */
 export function createMetrics(): Metrics {
   const registry = new Registry();
@@ -108,6 +152,7 @@ export function createMetrics(): Metrics {
     ...createCatalogMetrics(registers),
     ...createPipelineMetrics(registers),
     ...createApiMetrics(registers),
+    ...createXdsMetrics(registers),
   };
   const { catalogRevision, catalogServices, catalogEndpoints, sourceUp } = fields;
   return {

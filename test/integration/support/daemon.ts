@@ -32,12 +32,12 @@ export class Workspace {
   }
 
   /** A config file on random loopback ports with the file registry on ./vms. */
-  config(extra = ''): string {
+  config(extra = '', grpcPort = 0): string {
     return this.write(
       'tributary.yaml',
       `dataDir: data
 http: { host: 127.0.0.1, port: 0 }
-grpc: { host: 127.0.0.1, port: 0 }
+grpc: { host: 127.0.0.1, port: ${grpcPort} }
 log: { level: debug }
 pipeline: { window: 10ms, retryBase: 50ms, retryMax: 200ms }
 sources:

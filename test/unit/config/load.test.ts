@@ -63,6 +63,7 @@ describe('parseConfig', () => {
       log: { level: 'info' },
       pipeline: { window: 20, retryBase: 500, retryMax: 30_000 },
       catalog: { changeLogSize: 10_000 },
+      xds: { debounce: 30, maxDelay: 500, keepalive: 30_000 },
       api: { maxWait: 600_000, defaultWait: 300_000 },
       sources: [],
       file: FILE,

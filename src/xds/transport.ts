@@ -1,0 +1,214 @@
+/**
+ * The only @grpc/grpc-js importer (STYLE.md habit 7): binds the SotW and delta engines to ADS and to
+ * the per-type CDS/EDS/LDS/RDS services. Requests are decoded here, responses are spliced from the
+ * resources' cached bytes and written with a passthrough serializer (no per-stream re-encoding).
+ */
+import * as grpc from '@grpc/grpc-js';
+import {
+  decodeDeltaRequest,
+  decodeSotwRequest,
+  encodeDeltaResponse,
+  encodeSotwResponse,
+} from './codec/index.js';
+import { DeltaStream } from './delta-stream.js';
+import type { EngineOptions, XdsCloseError, XdsDuplex } from './duplex.js';
+import { SotwStream } from './sotw-stream.js';
+import {
+  TYPE_URLS,
+  type DeltaResponse,
+  type ResourceSource,
+  type SotwResponse,
+  type TypeUrl,
+} from './types.js';
+
+type Call = grpc.ServerDuplexStream<Buffer, Buffer>;
+
+const passthrough = (b: Buffer): Buffer => b;
+
+/** Adapts a grpc-js duplex call to the engines' XdsDuplex, encoding responses on the way out. */
+class GrpcDuplex<Res> implements XdsDuplex<Res> {
+  private ended = false;
+  readonly peer: string;
+
+  constructor(
+    private readonly call: Call,
+    private readonly encode: (response: Res) => Buffer,
+  ) {
+    this.peer = call.getPeer();
+    const end = (): void => {
+      this.ended = true;
+    };
+    call.once('close', end);
+    call.once('cancelled', end);
+  }
+
+  get closed(): boolean {
+    return this.ended || this.call.cancelled || this.call.writableEnded;
+  }
+
+  send(response: Res): boolean {
+    if (this.closed) return true;
+    return this.call.write(this.encode(response));
+  }
+
+  onDrain(listener: () => void): void {
+    this.call.on('drain', listener);
+  }
+
+  close(error?: XdsCloseError): void {
+    if (this.closed) return;
+    this.ended = true;
+    if (error === undefined) this.call.end();
+    else this.call.emit('error', { code: grpc.status[error.code], details: error.message });
+  }
+}
+
+type Engine = {
+  handleRequest(request: never): void;
+  handleClose(): void;
+  close(error?: XdsCloseError): void;
+};
+
+function bind<Req, Res>(
+  call: Call,
+  encode: (response: Res) => Buffer,
+  decode: (bytes: Uint8Array) => Req,
+  create: (duplex: XdsDuplex<Res>) => Engine & { handleRequest(request: Req): void },
+): void {
+  const engine = create(new GrpcDuplex(call, encode));
+  call.on('data', (bytes: Buffer) => {
+    let request: Req;
+    try {
+      request = decode(bytes);
+    } catch (error) {
+      engine.close({ code: 'INVALID_ARGUMENT', message: `malformed request: ${(error as Error).message}` });
+      return;
+    }
+    engine.handleRequest(request);
+  });
+  call.on('end', () => {
+    engine.handleClose();
+    if (!call.writableEnded) call.end();
+  });
+  call.on('cancelled', () => engine.handleClose());
+  call.on('error', () => engine.handleClose());
+}
+
+function method(path: string): grpc.MethodDefinition<Buffer, Buffer> {
+  return {
+    path,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: passthrough,
+    requestDeserialize: passthrough,
+    responseSerialize: passthrough,
+    responseDeserialize: passthrough,
+  };
+}
+
+const PER_TYPE: readonly { service: string; sotw: string; delta: string; typeUrl: TypeUrl }[] = [
+  {
+    service: 'envoy.service.cluster.v3.ClusterDiscoveryService',
+    sotw: 'StreamClusters',
+    delta: 'DeltaClusters',
+    typeUrl: TYPE_URLS.cluster,
+  },
+  {
+    service: 'envoy.service.endpoint.v3.EndpointDiscoveryService',
+    sotw: 'StreamEndpoints',
+    delta: 'DeltaEndpoints',
+    typeUrl: TYPE_URLS.endpoint,
+  },
+  {
+    service: 'envoy.service.listener.v3.ListenerDiscoveryService',
+    sotw: 'StreamListeners',
+    delta: 'DeltaListeners',
+    typeUrl: TYPE_URLS.listener,
+  },
+  {
+    service: 'envoy.service.route.v3.RouteDiscoveryService',
+    sotw: 'StreamRoutes',
+    delta: 'DeltaRoutes',
+    typeUrl: TYPE_URLS.route,
+  },
+];
+
+/** Options shared by every stream the server opens. */
+export type XdsServerOptions = Omit<EngineOptions, 'ads' | 'fixedTypeUrl'> & {
+  readonly source: ResourceSource;
+  /** Keepalive pings so half-dead proxies are noticed. */
+  readonly keepaliveMs?: number;
+};
+
+/** The gRPC server carrying ADS and the per-type xDS services. */
+export class XdsServer {
+  private readonly server: grpc.Server;
+
+  constructor(private readonly options: XdsServerOptions) {
+    this.server = new grpc.Server({
+      'grpc.keepalive_time_ms': options.keepaliveMs ?? 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.max_receive_message_length': 4 * 1024 * 1024,
+    });
+    const ads = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
+    this.server.addService(
+      {
+        StreamAggregatedResources: method(`/${ads}/StreamAggregatedResources`),
+        DeltaAggregatedResources: method(`/${ads}/DeltaAggregatedResources`),
+      },
+      { StreamAggregatedResources: this.sotw(undefined), DeltaAggregatedResources: this.delta(undefined) },
+    );
+    for (const t of PER_TYPE) {
+      this.server.addService(
+        { [t.sotw]: method(`/${t.service}/${t.sotw}`), [t.delta]: method(`/${t.service}/${t.delta}`) },
+        { [t.sotw]: this.sotw(t.typeUrl), [t.delta]: this.delta(t.typeUrl) },
+      );
+    }
+  }
+
+  private engineOptions(typeUrl: TypeUrl | undefined): EngineOptions {
+    const { source: _source, keepaliveMs: _keepalive, ...rest } = this.options;
+    return typeUrl === undefined ? { ...rest, ads: true } : { ...rest, ads: false, fixedTypeUrl: typeUrl };
+  }
+
+  private sotw(typeUrl: TypeUrl | undefined): grpc.handleBidiStreamingCall<Buffer, Buffer> {
+    return (call) =>
+      bind(
+        call,
+        (r: SotwResponse) => encodeSotwResponse(r),
+        decodeSotwRequest,
+        (duplex) => new SotwStream(this.options.source, duplex, this.engineOptions(typeUrl)),
+      );
+  }
+
+  private delta(typeUrl: TypeUrl | undefined): grpc.handleBidiStreamingCall<Buffer, Buffer> {
+    return (call) =>
+      bind(
+        call,
+        (r: DeltaResponse) => encodeDeltaResponse(r),
+        decodeDeltaRequest,
+        (duplex) => new DeltaStream(this.options.source, duplex, this.engineOptions(typeUrl)),
+      );
+  }
+
+  /** Binds `host:port` (0 = any free port) without TLS. */
+  listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      this.server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (error, bound) => {
+        if (error) reject(error);
+        else resolve({ host, port: bound });
+      });
+    });
+  }
+
+  /**
+   * Stops the server. xDS streams are long-lived and never finish on their own, so waiting for them
+   * would only delay shutdown: open streams are cancelled and proxies reconnect (to another replica,
+   * or to this one when it is back) with their last versions, which the engines answer in full.
+   */
+  close(): Promise<void> {
+    this.server.forceShutdown();
+    return Promise.resolve();
+  }
+}
