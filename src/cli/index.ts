@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load.js';
 import { renderConfigReference, spliceReference } from '../config/reference.js';
 import { TributaryError, describeError } from '../errors.js';
 import { createLogger } from '../observability/log.js';
+import { registerProxyStatusCommand } from './commands/proxy-status.js';
 import { registerServiceCommand } from './commands/service.js';
 import { registerServicesCommand } from './commands/services.js';
 import { startDaemon } from './serve.js';
@@ -95,5 +96,6 @@ program
 
 registerServicesCommand(program);
 registerServiceCommand(program);
+registerProxyStatusCommand(program);
 
 await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@
  * XDS.md §5 item numbers are in the test names.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { DaemonProcess, getJson } from '../integration/support/daemon.js';
 import { Mesh } from './support/mesh.js';
 import {
   XdsClientProcess,
@@ -60,6 +61,18 @@ describe.each(kinds)('%s client', (kind: ClientKind) => {
     const seen = new Set<string>();
     for (let i = 0; i < 12; i++) seen.add(servedBy(await c.call(Mesh.target(name))));
     expect([...seen].sort()).toEqual(['backend:b1', 'backend:b2']);
+
+    // What the operator sees: every type SYNCED, and the CLA the proxy holds with both backends.
+    const status = await runCli(['proxy-status', '--api', mesh.url]);
+    expect(status).toMatch(
+      new RegExp(`${prefix}-node-${nodes}\\s+\\S.*\\s+SYNCED\\s+SYNCED\\s+SYNCED\\s+SYNCED`),
+    );
+    const dump = JSON.stringify(
+      (await getJson(`${mesh.url}/debug/config_dump?node=${prefix}-node-${nodes}`)).body,
+    );
+    expect(dump).toContain(`"port_value":${mesh.backend(1).port}`);
+    expect(dump).toContain(`"port_value":${mesh.backend(2).port}`);
+    expect(dump).toContain(`outbound|50051||${name}.test.svc.cluster.local`);
   });
 
   it('items 10, 16: an added endpoint starts receiving calls; a removed one stops', async () => {
@@ -173,6 +186,14 @@ describe.each(kinds)('%s client', (kind: ClientKind) => {
     await c.callUntil(Mesh.target(name), (r) => servedBy(r) === 'backend:b2', 30_000);
   });
 });
+
+/** Runs the CLI and returns its stdout. */
+async function runCli(args: string[]): Promise<string> {
+  const p = DaemonProcess.spawn(args, mesh.ws.dir);
+  expect(await p.exited).toBe(0);
+  await new Promise((r) => setImmediate(r));
+  return p.logs.map((l) => l.msg).join('\n');
+}
 
 /** Who served `count` calls, sorted and deduplicated. */
 async function servedSet(c: XdsClientProcess, name: string, count: number): Promise<string[]> {
