@@ -20,8 +20,40 @@ export interface FileSetResult {
   readonly errors: string[];
 }
 
+/** Parses one file; the watcher passes a memoized one so unchanged text is not parsed again. */
+export type AnalyzeFile = typeof analyzeVmFile;
+
+/**
+ * Memoizes analyzeVmFile per file on its exact text (the result is a pure function of both).
+ * Entries of files not analyzed in a round are dropped by `prune`.
+ */
+export function memoizedAnalyzer(): { analyze: AnalyzeFile; prune(): void } {
+  let current = new Map<string, { text: string; result: ReturnType<AnalyzeFile> }>();
+  let previous = current;
+  return {
+    analyze(text, file) {
+      const hit = current.get(file) ?? previous.get(file);
+      if (hit?.text === text) {
+        current.set(file, hit);
+        return hit.result;
+      }
+      const result = analyzeVmFile(text, file);
+      current.set(file, { text, result });
+      return result;
+    },
+    prune() {
+      previous = current;
+      current = new Map();
+    },
+  };
+}
+
 /** Combines the files read now (in listing order) with the previous last good content. */
-export function combineFileSet(reads: readonly FileRead[], previous: GoodFiles): FileSetResult {
+export function combineFileSet(
+  reads: readonly FileRead[],
+  previous: GoodFiles,
+  analyze: AnalyzeFile = analyzeVmFile,
+): FileSetResult {
   const services: ServiceRecord[] = [];
   const good = new Map<string, readonly ServiceRecord[]>();
   const errors = new Set<string>();
@@ -32,7 +64,7 @@ export function combineFileSet(reads: readonly FileRead[], previous: GoodFiles):
   };
 
   for (const read of reads) {
-    const accepted = 'text' in read ? acceptFile(read.file, read.text, owners, errors) : undefined;
+    const accepted = 'text' in read ? acceptFile(read.file, read.text, owners, errors, analyze) : undefined;
     if ('error' in read) errors.add(read.error);
     if (accepted !== undefined) {
       good.set(read.file, accepted);
@@ -56,8 +88,9 @@ function acceptFile(
   text: string,
   owners: ReadonlyMap<string, string>,
   errors: Set<string>,
+  analyze: AnalyzeFile,
 ): readonly ServiceRecord[] | undefined {
-  const result = analyzeVmFile(text, file);
+  const result = analyze(text, file);
   if (!result.valid) {
     for (const error of result.errors) errors.add(error);
     return undefined;

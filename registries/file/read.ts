@@ -54,8 +54,44 @@ async function listPath(
   }
 }
 
-async function readOne(file: string): Promise<FileRead | undefined> {
+/**
+ * Text of files by path, reused while a file's identity (inode, size, mtime, ctime) is unchanged, so
+ * a change to one file of a thousand re-reads one file. Entries of files not listed are dropped.
+ */
+export class TextCache {
+  private entries = new Map<string, { key: string; text: string }>();
+  private seen = new Set<string>();
+
+  /** The cached text when `key` still matches. */
+  get(file: string, key: string): string | undefined {
+    this.seen.add(file);
+    const entry = this.entries.get(file);
+    return entry?.key === key ? entry.text : undefined;
+  }
+
+  set(file: string, key: string, text: string): void {
+    this.seen.add(file);
+    this.entries.set(file, { key, text });
+  }
+
+  /** Forgets files not looked up since the last prune (deleted or no longer listed). */
+  prune(): void {
+    for (const file of this.entries.keys()) if (!this.seen.has(file)) this.entries.delete(file);
+    this.seen = new Set();
+  }
+}
+
+async function readOne(file: string, cache?: TextCache): Promise<FileRead | undefined> {
   try {
+    if (cache) {
+      const info = await stat(file);
+      const key = `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+      const cached = cache.get(file, key);
+      if (cached !== undefined) return { file, text: cached };
+      const text = await readFile(file, 'utf8');
+      cache.set(file, key, text);
+      return { file, text };
+    }
     return { file, text: await readFile(file, 'utf8') };
   } catch (error) {
     // Removed between listing and reading: the file is gone, like any deleted file.
@@ -68,7 +104,11 @@ async function readOne(file: string): Promise<FileRead | undefined> {
  * Lists and reads the files of absolute `paths`. A path that exists but cannot be listed keeps the
  * files of `known` (the last good set) under it, marked unreadable, so their content is kept.
  */
-export async function readFileSet(paths: readonly string[], known: readonly string[]): Promise<FileSetRead> {
+export async function readFileSet(
+  paths: readonly string[],
+  known: readonly string[],
+  cache?: TextCache,
+): Promise<FileSetRead> {
   const listed: string[] = [];
   const unreadable = new Map<string, string>();
   const errors: string[] = [];
@@ -94,9 +134,10 @@ export async function readFileSet(paths: readonly string[], known: readonly stri
     if (seen.has(file)) continue;
     seen.add(file);
     const error = unreadable.get(file);
-    const read = error === undefined ? await readOne(file) : { file, error };
+    const read = error === undefined ? await readOne(file, cache) : { file, error };
     if (read !== undefined) reads.push(read);
   }
+  cache?.prune();
   return { reads, errors, missing };
 }
 

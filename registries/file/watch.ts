@@ -7,11 +7,11 @@ import { watch, type FSWatcher } from 'node:fs';
 import { resolve } from 'node:path';
 import { Observable, type Subscriber } from 'rxjs';
 import { describeError, TributaryError } from '../../src/errors.js';
-import type { ServiceRecord } from '../../src/model/service.js';
+import { serviceKeyOf, type ServiceRecord } from '../../src/model/service.js';
 import type { Registry, RegistryContext, SourceEvent, StatusEvent } from '../../src/registry.js';
 import type { FileSourceConfig } from './config.js';
-import { combineFileSet, type GoodFiles } from './file-set.js';
-import { codeOf, planWatches, readFileSet, type WatchPlan } from './read.js';
+import { combineFileSet, memoizedAnalyzer, type GoodFiles } from './file-set.js';
+import { codeOf, planWatches, readFileSet, TextCache, type WatchPlan } from './read.js';
 
 interface DirWatch {
   readonly ino: number;
@@ -26,7 +26,10 @@ class FileSourceSession {
   private scanning = false;
   private dirty = false;
   private closed = false;
-  private lastSnapshot: string | undefined;
+  /** Canonical JSON per service key of what was last emitted; undefined before the first snapshot. */
+  private emitted: Map<string, string> | undefined;
+  private readonly texts = new TextCache();
+  private readonly analyzer = memoizedAnalyzer();
   private lastStatus: string | undefined;
   private burstStart: number | undefined;
   private readonly maxWaitMs: number;
@@ -97,7 +100,7 @@ class FileSourceSession {
     const plan = await planWatches(this.paths);
     if (this.closed) return;
     this.reconcileWatches(plan);
-    const { reads, errors, missing } = await readFileSet(this.paths, [...this.good.keys()]);
+    const { reads, errors, missing } = await readFileSet(this.paths, [...this.good.keys()], this.texts);
     if (this.closed) return;
     if (missing.length > 0) {
       // A configured path is gone (unmounted, renamed): keep every last known record, marked stale,
@@ -105,7 +108,8 @@ class FileSourceSession {
       this.publishStatus({ type: 'status', state: 'down', stale: true, error: missing.join('; ') });
       return;
     }
-    const result = combineFileSet(reads, this.good);
+    const result = combineFileSet(reads, this.good, this.analyzer.analyze);
+    this.analyzer.prune();
     this.good = result.good;
     this.publish(result.services, uniqueProblems(errors, result.errors));
   }
@@ -136,16 +140,37 @@ class FileSourceSession {
     this.watches.set(dir, { ino, watcher });
   }
 
+  /**
+   * The first read is a snapshot; after it, only what changed: an upsert per service whose content
+   * changed and a delete per service gone (replace semantics per service), so an edit to one file of
+   * a thousand costs one service downstream. Every change is followed by the status.
+   */
   private publish(services: ServiceRecord[], errors: readonly string[]): void {
     const status: StatusEvent =
       errors.length === 0
         ? { type: 'status', state: 'synced' }
         : { type: 'status', state: 'degraded', error: errors.join('; ') };
-    const snapshot = JSON.stringify(services);
-    if (snapshot !== this.lastSnapshot) {
-      this.lastSnapshot = snapshot;
+    const current = new Map<string, string>();
+    for (const record of services) current.set(serviceKeyOf(record), jsonOf(record));
+    const previous = this.emitted;
+    this.emitted = current;
+    if (previous === undefined) {
       this.subscriber.next({ type: 'snapshot', services });
-      this.lastStatus = undefined; // A new snapshot is always followed by its status.
+      this.lastStatus = undefined;
+    } else {
+      let changed = false;
+      for (const record of services) {
+        if (previous.get(serviceKeyOf(record)) === current.get(serviceKeyOf(record))) continue;
+        this.subscriber.next({ type: 'upsert', service: record });
+        changed = true;
+      }
+      for (const key of previous.keys()) {
+        if (current.has(key)) continue;
+        const slash = key.indexOf('/');
+        this.subscriber.next({ type: 'delete', namespace: key.slice(0, slash), name: key.slice(slash + 1) });
+        changed = true;
+      }
+      if (changed) this.lastStatus = undefined; // A change is always followed by its status.
     }
     this.publishStatus(status);
   }
@@ -156,6 +181,18 @@ class FileSourceSession {
     this.lastStatus = key;
     this.subscriber.next(status);
   }
+}
+
+const jsonCache = new WeakMap<ServiceRecord, string>();
+
+/** JSON of a record, computed once per record object (unchanged files yield the same objects). */
+function jsonOf(record: ServiceRecord): string {
+  let json = jsonCache.get(record);
+  if (json === undefined) {
+    json = JSON.stringify(record);
+    jsonCache.set(record, json);
+  }
+  return json;
 }
 
 /** Path problems first, then file problems; an unlistable directory's error is said once. */

@@ -10,6 +10,7 @@ import {
   type Observable,
   type Subscription,
 } from 'rxjs';
+import type { ServiceRecord } from '../../../../src/model/service.js';
 import type { SnapshotEvent, SourceEvent, SourceState, StatusEvent } from '../../../../src/registry.js';
 
 /** Subscribes on construction; `close()` unsubscribes. */
@@ -50,6 +51,31 @@ export class EventRecorder {
   /** The next snapshot. */
   snapshot(ms?: number): Promise<SnapshotEvent> {
     return this.next((e): e is SnapshotEvent => e.type === 'snapshot', ms);
+  }
+
+  /**
+   * After the first snapshot the source sends only what changed (upserts and deletes, then a status):
+   * awaits the next change and the status that closes it, and returns the whole state folded from
+   * every event so far, as a snapshot sorted by service key.
+   */
+  async changed(ms?: number): Promise<SnapshotEvent> {
+    await this.next((e): e is SourceEvent => e.type !== 'status', ms);
+    await this.next((e): e is StatusEvent => e.type === 'status', ms);
+    return this.state();
+  }
+
+  /** Everything the events so far say the source holds. */
+  state(): SnapshotEvent {
+    const services = new Map<string, ServiceRecord>();
+    for (const e of this.events.slice(0, this.cursor)) {
+      if (e.type === 'snapshot') {
+        services.clear();
+        for (const s of e.services) services.set(`${s.namespace}/${s.name}`, s);
+      } else if (e.type === 'upsert') services.set(`${e.service.namespace}/${e.service.name}`, e.service);
+      else if (e.type === 'delete') services.delete(`${e.namespace}/${e.name}`);
+    }
+    const sorted = [...services.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, s]) => s);
+    return { type: 'snapshot', services: sorted };
   }
 
   /** The next status event in `state`. */

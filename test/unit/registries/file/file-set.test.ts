@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { combineFileSet, type GoodFiles } from '../../../../registries/file/file-set.js';
+import { combineFileSet, memoizedAnalyzer, type GoodFiles } from '../../../../registries/file/file-set.js';
 
 function vmFile(...services: [name: string, address: string][]): string {
   const lines = ['services:'];
@@ -95,5 +95,21 @@ describe('combineFileSet', () => {
     expect(second.errors).toEqual([
       'b.yaml:2:11: services[0].name: "default/payments" is already defined in a.yaml',
     ]);
+  });
+});
+
+describe('memoizedAnalyzer', () => {
+  it('parses a file again only when its text changed, and forgets files no longer analyzed', () => {
+    const memo = memoizedAnalyzer();
+    const text = 'services:\n  - name: a\n    ports: [{ number: 80 }]\n';
+    const first = memo.analyze(text, '/x/a.yaml');
+    memo.prune();
+    expect(memo.analyze(text, '/x/a.yaml')).toBe(first);
+    memo.prune();
+    expect(memo.analyze(`${text}\n`, '/x/a.yaml')).not.toBe(first);
+    memo.prune();
+    memo.prune();
+    memo.prune();
+    expect(memo.analyze(text, '/x/a.yaml')).not.toBe(first);
   });
 });

@@ -77,15 +77,18 @@ describe('file registry events', () => {
     ]);
   });
 
-  it('emits a new full snapshot when a file is edited', async () => {
+  it('sends only the edited service after the first snapshot', async () => {
     const events = start();
     await events.status('synced');
+    const before = events.events.length;
     writeVmFile('vms/payments.yaml', 'payments', '10.0.1.11', '10.0.3.11');
-    expect(summarize(await events.snapshot())).toEqual([
-      'default/inventory@10.0.1.21',
-      'default/payments@10.0.1.11,10.0.3.11',
+    const state = await events.changed();
+    const sent = events.since(before).filter((e) => e.type !== 'status');
+    expect(sent.map((e) => (e.type === 'upsert' ? `upsert ${e.service.name}` : e.type))).toEqual([
+      'upsert payments',
     ]);
-    await events.status('synced');
+    expect(summarize(state)).toEqual(['default/inventory@10.0.1.21', 'default/payments@10.0.1.11,10.0.3.11']);
+    expect(events.events.at(-1)).toEqual({ type: 'status', state: 'synced' });
   });
 
   it('keeps a broken file’s last good services, says where it broke, and recovers when fixed', async () => {
@@ -114,13 +117,14 @@ describe('file registry events', () => {
     const events = start();
     await events.status('synced');
     unlinkSync(join(dir, 'vms/inventory.yaml'));
-    expect(summarize(await events.snapshot())).toEqual(['default/payments@10.0.1.11,10.0.2.11']);
+    expect(summarize(await events.changed())).toEqual(['default/payments@10.0.1.11,10.0.2.11']);
+    expect(events.events.some((e) => e.type === 'delete' && e.name === 'inventory')).toBe(true);
     writeVmFile('vms/search.yml', 'search', '10.0.4.1');
-    expect(summarize(await events.snapshot())).toEqual([
+    expect(summarize(await events.changed())).toEqual([
       'default/payments@10.0.1.11,10.0.2.11',
       'default/search@10.0.4.1',
     ]);
-    await events.status('synced');
+    expect(events.events.at(-1)).toEqual({ type: 'status', state: 'synced' });
   });
 
   it('ignores files without a VM file extension in a directory', async () => {
