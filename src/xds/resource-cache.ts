@@ -164,7 +164,12 @@ export class ResourceCache implements ResourceSource {
     for (const key of keys) {
       this.#rebuildService(key, previous.services.get(key), view.services.get(key), changed);
     }
-    this.#refreshOnDemand(keys, changed);
+    // Listeners and routes depend only on a service's existence, hostname and port numbers: an
+    // endpoint-only change leaves them alone (no re-encode).
+    const reshaped = new Set(
+      [...keys].filter((key) => !sameShape(previous.services.get(key), view.services.get(key))),
+    );
+    if (reshaped.size > 0) this.#refreshOnDemand(reshaped, changed);
     if (changed.size > 0) this.#changes.next({ version: view.version, changed });
   }
 
@@ -274,6 +279,16 @@ function markChanged(changed: ChangedNames, typeUrl: TypeUrl, name: string): voi
   let names = changed.get(typeUrl);
   if (names === undefined) changed.set(typeUrl, (names = new Set()));
   names.add(name);
+}
+
+/** Whether a listener or route naming this service would come out the same. */
+function sameShape(before: CatalogService | undefined, after: CatalogService | undefined): boolean {
+  if (before === undefined || after === undefined) return before === after;
+  return (
+    before.hostname === after.hostname &&
+    before.ports.length === after.ports.length &&
+    before.ports.every((p, i) => p.number === after.ports[i]?.number)
+  );
 }
 
 /** What a cluster is built from, besides its port: the hostname and the service labels. */

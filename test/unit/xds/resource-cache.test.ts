@@ -191,6 +191,18 @@ describe('ResourceCache on-demand listeners and routes', () => {
     expect(cache.get(TYPE_URLS.listener, 'billing.default')?.name).toBe('billing.default');
   });
 
+  it('does not rebuild remembered listeners and routes on an endpoint-only change', () => {
+    startCache();
+    cache.get(TYPE_URLS.listener, 'payments.default:8080');
+    cache.get(TYPE_URLS.route, 'payments.default:8080');
+    const before = { ...cache.encodes };
+    catalog.apply({ upsert: [{ ...payments, endpoints: [] }] });
+    jest.advanceTimersByTime(30);
+    expect(cache.encodes[TYPE_URLS.endpoint] - before[TYPE_URLS.endpoint]).toBe(1);
+    expect(cache.encodes[TYPE_URLS.listener]).toBe(before[TYPE_URLS.listener]);
+    expect(cache.encodes[TYPE_URLS.route]).toBe(before[TYPE_URLS.route]);
+  });
+
   it('updates remembered routes when the port changes, and drops listeners whose port is gone', () => {
     startCache();
     cache.get(TYPE_URLS.listener, 'payments.default');
