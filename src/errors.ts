@@ -16,6 +16,24 @@ export const ERROR_CODES = {
   TRB_CATALOG_STORE: { httpStatus: 500, description: 'The SQLite catalog store failed.' },
   TRB_API_BAD_REQUEST: { httpStatus: 400, description: 'A request parameter or body was invalid.' },
   TRB_API_NOT_FOUND: { httpStatus: 404, description: 'The requested service or route does not exist.' },
+  TRB_API_UNAUTHORIZED: {
+    httpStatus: 401,
+    description: 'The request carries no valid bearer token (Authorization: Bearer or X-Consul-Token).',
+  },
+  TRB_API_FORBIDDEN: { httpStatus: 403, description: "The token's scopes do not allow this request." },
+  TRB_API_CONFLICT: {
+    httpStatus: 409,
+    description: 'The registration id, or a port of its service, belongs to another registration.',
+  },
+  TRB_API_RATE_LIMITED: {
+    httpStatus: 429,
+    description: 'The token sent more requests than its rate limit allows; retry after Retry-After seconds.',
+  },
+  TRB_API_LIMIT: {
+    httpStatus: 507,
+    description: 'The configured number of registrations (maxRegistrations) is reached.',
+  },
+  TRB_REGISTRATION_STORE: { httpStatus: 500, description: 'The SQLite registration store failed.' },
   TRB_API_GONE: {
     httpStatus: 410,
     description: 'The requested revision is older than the change log keeps.',

@@ -4,6 +4,7 @@
  */
 import type { Observable } from 'rxjs';
 import type { z, ZodObject, ZodRawShape } from 'zod';
+import type { RegistrationFeed } from './model/registration.js';
 import type { ServiceRecord } from './model/service.js';
 
 export const SOURCE_STATES = ['syncing', 'synced', 'degraded', 'down'] as const;
@@ -60,6 +61,11 @@ export interface Registry {
 export interface RegistryContext {
   /** Directory that relative paths in this source's config resolve against (the config file's). */
   readonly baseDir: string;
+  /**
+   * The registrations made over REST (native and Consul-agent API), given to every factory when the
+   * daemon runs; only the `rest` kind reads it. Absent in offline tools (`tributary validate`).
+   */
+  readonly registrations?: RegistrationFeed;
 }
 
 /**
@@ -72,6 +78,8 @@ export interface RegistryFactory<C extends object = object> {
   readonly description: string;
   readonly schema: ZodObject<ZodRawShape, z.core.$strict>;
   create(id: string, config: C, context: RegistryContext): Registry;
+  /** At most one source of this kind may be configured (its API routes are global). */
+  readonly singleton?: boolean;
   /** Offline checks for `tributary validate`: every problem in the files this source points at. */
   check?(config: C, context: RegistryContext): Promise<readonly string[]>;
 }

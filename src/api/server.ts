@@ -17,6 +17,11 @@ import { createHealthHandlers } from './routes/health.js';
 import { createWatchHandler } from './routes/watch.js';
 import { createDebugHandlers } from './routes/debug.js';
 import type { XdsDebug } from '../xds/debug.js';
+import type { RegistrationService } from '../registration/service.js';
+import { guardRead, type ApiAuth } from './auth.js';
+import type { ConsulMapping } from './consul-agent-body.js';
+import { registerConsulAgentRoutes } from './routes/consul-agent.js';
+import { registerRegistrationRoutes } from './routes/registration.js';
 
 /** What the server needs; durations in milliseconds. */
 export interface ApiServerOptions {
@@ -38,6 +43,13 @@ export interface ApiServerOptions {
   readonly bodyCacheEntries?: number;
   /** xDS debug reads for /debug/syncz and /debug/config_dump; the routes exist only when given. */
   readonly xdsDebug?: XdsDebug;
+  /** Tokens, scopes and rate limits; without it every read is open and there are no write routes. */
+  readonly auth?: ApiAuth;
+  /** VM registration (native and Consul-agent API); the routes exist only when given (and `auth` is). */
+  readonly registrations?: {
+    readonly service: RegistrationService;
+    readonly consul: ConsulMapping;
+  };
 }
 
 /** A started-on-demand HTTP server; `close` answers held requests, ends streams and stops listening. */
@@ -92,20 +104,25 @@ function trackIdleConnections(server: Server): () => void {
   };
 }
 
-function registerRoutes(app: FastifyInstance, ctx: ApiContext, xdsDebug: XdsDebug | undefined): void {
+function registerRoutes(app: FastifyInstance, ctx: ApiContext, options: ApiServerOptions): void {
   const catalog = createCatalogHandlers(ctx);
   const health = createHealthHandlers(ctx);
-  app.get('/v1/services', catalog.listServices);
-  app.get<{ Params: ServiceParams }>('/v1/services/:namespace/:name', catalog.getService);
-  app.get('/v1/sources', catalog.listSources);
-  app.get('/v1/watch', createWatchHandler(ctx));
+  const read = { onRequest: guardRead(options.auth, true) };
+  app.get<{ Params: unknown }>('/v1/services', read, catalog.listServices);
+  app.get<{ Params: ServiceParams }>('/v1/services/:namespace/:name', read, catalog.getService);
+  app.get<{ Params: unknown }>('/v1/sources', read, catalog.listSources);
+  app.get('/v1/watch', read, createWatchHandler(ctx));
   app.get('/healthz', health.healthz);
   app.get('/readyz', health.readyz);
   app.get('/metrics', health.metrics);
-  if (xdsDebug) {
-    const debug = createDebugHandlers(xdsDebug);
-    app.get('/debug/syncz', debug.syncz);
-    app.get('/debug/config_dump', debug.configDump);
+  if (options.xdsDebug) {
+    const debug = createDebugHandlers(options.xdsDebug);
+    app.get('/debug/syncz', read, debug.syncz);
+    app.get('/debug/config_dump', read, debug.configDump);
+  }
+  if (options.registrations && options.auth) {
+    registerRegistrationRoutes(app, options.registrations.service, options.auth);
+    registerConsulAgentRoutes(app, options.registrations.service, options.auth, options.registrations.consul);
   }
 }
 
@@ -130,7 +147,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     closing.abort();
     destroyIdleConnections();
   });
-  registerRoutes(app, ctx, options.xdsDebug);
+  registerRoutes(app, ctx, options);
   return {
     async listen(host, port) {
       await app.listen({ host, port });

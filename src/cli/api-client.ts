@@ -23,16 +23,28 @@ export class ApiClientError extends Error {
     readonly status?: number,
     readonly code?: string,
     readonly field?: string,
+    /** From `Retry-After` (429, 503). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'ApiClientError';
   }
 }
 
-/** Reads from one Tributary. */
+/** A write: method, JSON body, bearer token. */
+export interface SendOptions {
+  readonly method: 'PUT' | 'POST' | 'DELETE';
+  readonly body?: unknown;
+  readonly token?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Reads from, and writes to, one Tributary. */
 export interface ApiClient {
   readonly baseUrl: string;
   get<T>(path: string, query?: QueryParams, signal?: AbortSignal): Promise<ApiResponse<T>>;
+  /** A write; the decoded body, or undefined for an empty one (204). */
+  send<T>(path: string, options: SendOptions): Promise<T | undefined>;
 }
 
 interface ErrorBody {
@@ -46,19 +58,43 @@ function urlOf(baseUrl: string, path: string, query: QueryParams): string {
   return `${baseUrl}${path}${search}`;
 }
 
-function errorFromResponse(url: string, status: number, text: string): ApiClientError {
+function errorFromResponse(
+  url: string,
+  status: number,
+  text: string,
+  method = 'GET',
+  retryAfter: string | null = null,
+): ApiClientError {
   try {
     const { error } = JSON.parse(text) as ErrorBody;
     if (error && typeof error.message === 'string') {
       const code = typeof error.code === 'string' ? error.code : undefined;
       const field = typeof error.field === 'string' ? error.field : undefined;
-      return new ApiClientError(`${error.message} (${code ?? 'error'}, HTTP ${status})`, status, code, field);
+      return new ApiClientError(
+        `${error.message} (${code ?? 'error'}, HTTP ${status})`,
+        status,
+        code,
+        field,
+        retryAfterMs(retryAfter),
+      );
     }
   } catch {
     // Not our JSON (a proxy's error page, say): report the text itself below.
   }
   const excerpt = text.trim().slice(0, 200) || 'no body';
-  return new ApiClientError(`GET ${url} answered HTTP ${status}: ${excerpt}`, status);
+  return new ApiClientError(
+    `${method} ${url} answered HTTP ${status}: ${excerpt}`,
+    status,
+    undefined,
+    undefined,
+    retryAfterMs(retryAfter),
+  );
+}
+
+/** `Retry-After` seconds in milliseconds; undefined when absent or not a number of seconds. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null || !/^\d+$/.test(header.trim())) return undefined;
+  return Number(header.trim()) * 1000;
 }
 
 interface ErrorLike {
@@ -115,6 +151,44 @@ export function createApiClient(baseUrl: string, fetchImpl: typeof fetch = fetch
         index: index === null ? undefined : Number(index),
         epoch: response.headers.get('x-tributary-epoch') ?? undefined,
       };
+    },
+    async send<T>(path: string, options: SendOptions): Promise<T | undefined> {
+      const url = `${base}${path}`;
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (options.body !== undefined) headers['content-type'] = 'application/json';
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetchImpl(url, {
+          method: options.method,
+          headers,
+          signal: options.signal ?? null,
+          ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        });
+        text = await response.text();
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        throw new ApiClientError(`cannot reach Tributary at ${base}: ${causeOf(error)}`);
+      }
+      if (!response.ok) {
+        throw errorFromResponse(
+          url,
+          response.status,
+          text,
+          options.method,
+          response.headers.get('retry-after'),
+        );
+      }
+      if (text === '') return undefined;
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        throw new ApiClientError(
+          `${options.method} ${url} answered with a body that is not JSON`,
+          response.status,
+        );
+      }
     },
   };
 }

@@ -1,12 +1,17 @@
-/** The `tributary` command table: serve, validate, services, service. The CLI only composes. */
+/**
+ * The `tributary` command table: serve, validate, services, service, proxy-status, register,
+ * deregister, heartbeat. The CLI only composes.
+ */
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { registryFactories } from '../../registries/index.js';
+import { loadTokens } from '../auth/tokens.js';
 import { loadConfig } from '../config/load.js';
 import { renderConfigReference, spliceReference } from '../config/reference.js';
 import { TributaryError, describeError } from '../errors.js';
 import { createLogger } from '../observability/log.js';
 import { registerProxyStatusCommand } from './commands/proxy-status.js';
+import { registerRegistrationCommands } from './commands/register.js';
 import { registerServiceCommand } from './commands/service.js';
 import { registerServicesCommand } from './commands/services.js';
 import { startDaemon } from './serve.js';
@@ -43,6 +48,7 @@ async function serve(options: { config?: string }): Promise<void> {
 
 async function validate(file: string | undefined): Promise<void> {
   const config = await loadConfig(file, registryFactories);
+  await loadTokens(config.auth, config.baseDir);
   const problems = await checkSources(config, registryFactories);
   const name = file ?? 'embedded default';
   if (problems.length > 0) {
@@ -97,5 +103,6 @@ program
 registerServicesCommand(program);
 registerServiceCommand(program);
 registerProxyStatusCommand(program);
+registerRegistrationCommands(program);
 
 await program.parseAsync(process.argv);

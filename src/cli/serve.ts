@@ -7,6 +7,12 @@ import { join } from 'node:path';
 import { Subject, type Subscription } from 'rxjs';
 import type { Logger } from 'pino';
 import { registryFactories } from '../../registries/index.js';
+import { restRegistryFactory, type RestSourceConfig } from '../../registries/rest/index.js';
+import type { ApiAuth } from '../api/auth.js';
+import { TokenBuckets } from '../auth/rate-limit.js';
+import { loadTokens } from '../auth/tokens.js';
+import { RegistrationService } from '../registration/service.js';
+import { RegistrationStore } from '../registration/store.js';
 import { createApiServer, type ApiServer } from '../api/server.js';
 import { Catalog } from '../catalog/catalog.js';
 import { CatalogStore } from '../catalog/store.js';
@@ -14,6 +20,7 @@ import type { Config } from '../config/load.js';
 import { describeError } from '../errors.js';
 import { createMetrics } from '../observability/metrics.js';
 import { runPipeline } from '../pipeline/merge.js';
+import type { RegistrationFeed } from '../model/registration.js';
 import type { Registry } from '../registry.js';
 import { createXdsDebug } from '../xds/debug.js';
 import { observeXds } from '../xds/observe.js';
@@ -33,12 +40,36 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-function createRegistries(config: Config): Registry[] {
+function createRegistries(config: Config, registrations: RegistrationFeed | undefined): Registry[] {
   const factories = new Map(registryFactories.map((f) => [f.kind, f]));
   return config.sources.map((source) => {
     const factory = factories.get(source.kind)!;
-    return factory.create(source.id, source.settings, { baseDir: config.baseDir });
+    return factory.create(source.id, source.settings, {
+      baseDir: config.baseDir,
+      ...(registrations ? { registrations } : {}),
+    });
   });
+}
+
+/** The registration store and service when a `rest` source is configured (one at most). */
+function openRegistrations(
+  config: Config,
+  dbPath: string,
+  logger: Logger,
+): { service: RegistrationService; store: RegistrationStore; settings: RestSourceConfig } | undefined {
+  const source = config.sources.find((s) => s.kind === restRegistryFactory.kind);
+  if (source === undefined) return undefined;
+  const settings = source.settings as RestSourceConfig;
+  const store = RegistrationStore.open(dbPath);
+  const service = new RegistrationService(store, {
+    defaultTtlMs: settings.ttl,
+    defaultGraceMs: settings.grace,
+    maxRegistrations: settings.maxRegistrations,
+    logger: logger.child({ component: 'registration', source: source.id }),
+  });
+  service.start();
+  logger.info({ source: source.id, registrations: store.size }, 'registration store opened');
+  return { service, store, settings };
 }
 
 /** Starts the daemon: warm catalog first, then the HTTP server, then the sources. */
@@ -62,6 +93,19 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
       ? 'catalog loaded from disk; serving it as stale until sources sync'
       : 'catalog opened',
   );
+  const tokens = await loadTokens(config.auth, config.baseDir);
+  const auth: ApiAuth = {
+    tokens,
+    buckets: new TokenBuckets(config.auth.rateLimit),
+    readAuth: config.auth.readAuth,
+  };
+  const registrations = openRegistrations(config, dbPath, logger);
+  if (tokens.size === 0 && (registrations !== undefined || auth.readAuth === 'token')) {
+    logger.warn(
+      { readAuth: auth.readAuth },
+      'no API tokens configured (auth.tokens, auth.tokensFile): every request that needs a token is refused',
+    );
+  }
   const metrics = createMetrics();
   metrics.observeView(initial);
   const subscriptions: Subscription[] = [
@@ -99,6 +143,18 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     logger: logger.child({ component: 'api' }),
     maxWaitMs: config.api.maxWait,
     defaultWaitMs: config.api.defaultWait,
+    auth,
+    ...(registrations
+      ? {
+          registrations: {
+            service: registrations.service,
+            consul: {
+              defaultNamespace: registrations.settings.consulDefaultNamespace,
+              namespaceMetaKey: registrations.settings.consulNamespaceMetaKey,
+            },
+          },
+        }
+      : {}),
   });
   let httpAddress: { host: string; port: number };
   let grpcAddress: { host: string; port: number };
@@ -110,6 +166,8 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     await xds.close();
     resources.stop();
     observed.stop();
+    registrations?.service.stop();
+    registrations?.store.close();
     catalog.close();
     throw error;
   }
@@ -118,7 +176,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
   const pipelineLog = logger.child({ component: 'pipeline' });
   const flushed = new Promise<void>((resolvePipeline) => {
     subscriptions.push(
-      runPipeline(createRegistries(config), {
+      runPipeline(createRegistries(config, registrations?.service), {
         windowMs: config.pipeline.window,
         backoff: { baseMs: config.pipeline.retryBase, maxMs: config.pipeline.retryMax },
         stop$,
@@ -173,6 +231,8 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
       resources.stop();
       observed.stop();
       for (const s of subscriptions) s.unsubscribe();
+      registrations?.service.stop();
+      registrations?.store.close();
       catalog.close();
       logger.info({ revision: catalog.view().revision }, 'stopped');
     })());

@@ -98,6 +98,12 @@ function checkSources(
       return;
     }
     const id = `${kind}/${name}`;
+    if (factory.singleton && sources.some((s) => s.kind === kind)) {
+      errors.push({
+        path: ['sources', i, 'kind'],
+        message: `only one source of kind "${kind}" may be configured`,
+      });
+    }
     if (ids.has(id))
       errors.push({ path: ['sources', i, 'name'], message: `source id "${id}" is used twice` });
     ids.add(id);

@@ -3,6 +3,7 @@
  * entry per source whose kind-specific fields come from the registry factory table.
  */
 import { z } from 'zod';
+import { SCOPE_PATTERN } from '../auth/scopes.js';
 import { parseDuration } from './duration.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -44,6 +45,31 @@ const common = {
     .default(0)
     .describe('When two sources report the same endpoint, the higher priority decides its fields.'),
 };
+
+/** One API token: who it is, the SHA-256 of its secret (never the secret itself) and its scopes. */
+export const tokenSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$/, 'must be letters, digits, "-", "_" or ".", at most 63')
+    .describe('Token name: shown as the owner of what it registers, and in logs.'),
+  sha256: z
+    .string()
+    .regex(
+      /^[0-9a-fA-F]{64}$/,
+      'must be the SHA-256 of the secret as 64 hex digits (printf %s "$SECRET" | sha256sum)',
+    )
+    .transform((hex) => hex.toLowerCase()),
+  scopes: z
+    .array(
+      z
+        .string()
+        .regex(SCOPE_PATTERN, 'must be read, admin, register:* or register:<namespace> (a DNS label)'),
+    )
+    .min(1),
+});
+
+/** A configured token, its hash in lowercase hex. */
+export type TokenConfig = z.output<typeof tokenSchema>;
 
 /** Global settings; `sources` is added per factory table by buildConfigSchema. */
 export const globalSchema = {
@@ -94,6 +120,44 @@ export const globalSchema = {
     .strictObject({
       maxWait: duration('10m').describe('Longest a blocking query (?index=) is held.'),
       defaultWait: duration('5m').describe('Wait of a blocking query that names none.'),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      readAuth: z
+        .enum(['open', 'token'])
+        .default('open')
+        .describe(
+          'open: reads (/v1/services, /v1/sources, /v1/watch, /v1/registrations, /debug) need no token; token: they need one with the read or admin scope.',
+        ),
+      tokens: z
+        .array(tokenSchema)
+        .default([])
+        .describe(
+          'API tokens: {name, sha256, scopes}; sha256 is the hex SHA-256 of the secret; scopes: read, register:<namespace>, register:*, admin.',
+        ),
+      tokensFile: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'YAML or JSON file of more tokens (tokens: [...], same fields), relative to the config file.',
+        ),
+      rateLimit: z
+        .strictObject({
+          perSecond: z
+            .number()
+            .positive()
+            .default(50)
+            .describe('Requests per second each token may make (token bucket refill rate).'),
+          burst: z
+            .number()
+            .int()
+            .min(1)
+            .default(100)
+            .describe('Requests a token may make at once before the rate applies.'),
+        })
+        .prefault({}),
     })
     .prefault({}),
 };

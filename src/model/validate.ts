@@ -10,7 +10,12 @@ import { fieldPath, type ValidationResult } from './validation.js';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 export const MAX_WEIGHT = 1_000_000;
-const MAX_LABEL_VALUE = 1024;
+export const MAX_LABEL_VALUE = 1024;
+
+/** True for a label key like Kubernetes': an optional DNS prefix and `/`, then a name of at most 63. */
+export function isLabelKey(key: string): boolean {
+  return key.length <= 317 && LABEL_KEY.test(key);
+}
 
 /** Checks a DNS-1123 label (service names, namespaces, port names). */
 export function checkDnsLabel(value: unknown, path: string): string | undefined {

@@ -14,7 +14,7 @@ export interface CommandIo {
   readonly setExitCode: (code: number) => void;
   /** True when stdout is a terminal: `--watch` then redraws the screen instead of appending. */
   readonly interactive: boolean;
-  /** A signal aborted on SIGINT; `dispose` removes the handler. */
+  /** A signal aborted on SIGINT or SIGTERM; `dispose` removes the handlers. */
   readonly interrupt: () => { readonly signal: AbortSignal; dispose(): void };
   readonly fetch: typeof fetch;
 }
@@ -27,11 +27,18 @@ export function defaultApiUrl(io: CommandIo): string {
   return io.env['TRIBUTARY_API'] || DEFAULT_API_URL;
 }
 
-function interruptOnSigint(): { signal: AbortSignal; dispose(): void } {
+function interruptOnSignals(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 /** The process's stdout, stderr, environment and exit code. */
@@ -44,7 +51,7 @@ export function processIo(): CommandIo {
       process.exitCode = code;
     },
     interactive: process.stdout.isTTY === true,
-    interrupt: interruptOnSigint,
+    interrupt: interruptOnSignals,
     fetch: (input, init) => fetch(input, init),
   };
 }

@@ -21,6 +21,9 @@ function scriptedClient(script: (number | Error)[], onCall: (call: number) => vo
       if (step instanceof Error) throw step;
       return { body: { at: step } as T, index: step, epoch: 'e' };
     },
+    async send() {
+      throw new Error('not scripted');
+    },
   };
   return { client, queries };
 }
