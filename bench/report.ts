@@ -247,16 +247,24 @@ export function markdown(
       )}`,
     };
     const updates = (r: RunResult): number => r.analysis.windowResponses;
-    const saturated = runs.some((r) => r.window.daemonCpuMs / r.window.ms > 0.9);
+    // saturated: the daemon's core was (nearly) full, or it needed > 10 s after the last change to catch up
+    const saturated = runs.some(
+      (r) => r.window.daemonCpuMs / r.window.ms > 0.85 || r.window.drainMs > 10_000 || r.window.drainMs < 0,
+    );
     add(
       `daemon CPU during the measured window (share of its core)`,
       pick((r) => (100 * r.window.daemonCpuMs) / r.window.ms),
       '%',
     );
+    add(
+      `drain after the last change (feed shows every change + maxDelay + proxies quiet 1 s; ~2 s when keeping up)`,
+      pick((r) => (r.window.drainMs < 0 ? Number.POSITIVE_INFINITY : r.window.drainMs)),
+      'ms',
+    );
     if (saturated) {
-      rows[rows.length - 1] = {
-        ...rows[rows.length - 1]!,
-        verdict: '**saturated**: the CPU rows below are capped by the core, not costs',
+      rows[rows.length - 2] = {
+        ...rows[rows.length - 2]!,
+        verdict: '**saturated / lagging**: the CPU rows below are capped by the core, not costs',
       };
     }
     add(
@@ -277,8 +285,13 @@ export function markdown(
       const ingestShare = summarize(
         pick((r) => (r.window.changes * r.daemon.ingestCpuMsPerChange) / r.window.netCpuMs),
       ).median;
-      if (ingestShare > 0.7) {
-        const row = rows[rows.length - 1]!;
+      const row = rows[rows.length - 1]!;
+      if (ingestShare > 0.9) {
+        rows[rows.length - 1] = {
+          ...row,
+          verdict: `not measurable: ingest is ${fmt(100 * ingestShare, 2)} % of the window's CPU (see W4T)`,
+        };
+      } else if (ingestShare > 0.7) {
         rows[rows.length - 1] = {
           ...row,
           verdict: `${row.verdict} (uncertain: ingest is ${fmt(100 * ingestShare, 2)} % of the window's CPU)`,
