@@ -35,7 +35,11 @@ function run(
 it('a grpc-js client following the README reaches the example echo backends through Tributary', async () => {
   const backends = spawn(process.execPath, ['examples/echo-server.mjs'], { cwd: ROOT });
   children.push(backends);
-  await new Promise<void>((res) => {
+  await new Promise<void>((res, rej) => {
+    // A backend that cannot bind (port taken) exits: fail with its message instead of hanging.
+    let errors = '';
+    backends.stderr.on('data', (d: Buffer) => (errors += d.toString()));
+    backends.once('exit', (code) => rej(new Error(`examples/echo-server.mjs exited ${code}: ${errors}`)));
     let seen = '';
     backends.stdout.on('data', (d: Buffer) => {
       seen += d.toString();
