@@ -418,6 +418,16 @@ export function markdown(
         undefined,
         { text: '≤ 6,000 ms', bound: 6000, cmp: 'le' },
       );
+      rows[rows.length - 1] = {
+        ...rows[rows.length - 1]!,
+        measured: `${cell(
+          pick((r) => r.coldStart?.storm?.fromSpawnMs ?? Number.NaN),
+          'ms',
+        )} / ${cell(
+          pick((r) => r.coldStart?.storm?.fromConnectMs ?? Number.NaN),
+          'ms',
+        )}`,
+      };
       add(
         `W5 storm: CPU share of the daemon / generator core`,
         pick((r) => 100 * (r.coldStart?.storm?.daemonCpuShare ?? Number.NaN)),
@@ -431,16 +441,6 @@ export function markdown(
         )} / ${cell(
           pick((r) => 100 * (r.coldStart?.storm?.generatorCpuShare ?? Number.NaN)),
           '%',
-        )}`,
-      };
-      rows[rows.length - 1] = {
-        ...rows[rows.length - 1]!,
-        measured: `${cell(
-          pick((r) => r.coldStart?.storm?.fromSpawnMs ?? Number.NaN),
-          'ms',
-        )} / ${cell(
-          pick((r) => r.coldStart?.storm?.fromConnectMs ?? Number.NaN),
-          'ms',
         )}`,
       };
     }
@@ -530,6 +530,9 @@ export function markdown(
   }
 
   const lines: string[] = [];
+  const invalidRuns = runs.filter((r) => validityProblems(r).length > 0).length;
+  const failedRuns = runs.filter((r) => correctnessFailures(r).length > 0).length;
+  const of = (n: number): string => (runs.length > 1 ? ` (${n} of ${runs.length} runs)` : '');
   lines.push(`## ${w.name} — ${w.title}`);
   lines.push('');
   lines.push(
@@ -541,7 +544,7 @@ export function markdown(
   );
   lines.push('');
   lines.push(
-    `**Correctness: ${v.failed ? 'FAILED' : 'PASS'}** · **Validity: ${v.invalid ? 'INVALID' : 'VALID'}**`,
+    `**Correctness: ${v.failed ? `FAILED${of(failedRuns)}` : 'PASS'}** · **Validity: ${v.invalid ? `INVALID${of(invalidRuns)}` : 'VALID'}**`,
   );
   lines.push('');
   lines.push('| Metric | Measured | Floor (same run) | Ratio | Target (issue 4) | Verdict |');
