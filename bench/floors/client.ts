@@ -9,6 +9,7 @@ import net from 'node:net';
 import { nowMs } from '../proxy/protocol.js';
 import { frame } from '../proxy/wire.js';
 import { FLOOR_GRPC_PATH, type FloorClientCommand } from './protocol.js';
+import { serveIpc } from '../lib/child.js';
 
 let got = new Float64Array(0);
 let want = new Float64Array(0);
@@ -140,15 +141,4 @@ async function handle(command: FloorClientCommand): Promise<unknown> {
   }
 }
 
-process.on('message', (message: { id: number; command: FloorClientCommand }) => {
-  void handle(message.command).then(
-    (result) => send({ id: message.id, ok: true, result }),
-    (error: unknown) => send({ id: message.id, ok: false, error: String(error) }),
-  );
-});
-process.on('disconnect', () => process.exit(0));
-
-/** Replies unless the driver is gone (a closed channel must not crash the process with EPIPE). */
-function send(reply: object): void {
-  if (process.connected) process.send?.(reply, undefined, {}, () => undefined);
-}
+serveIpc<FloorClientCommand>(handle);

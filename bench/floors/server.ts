@@ -12,6 +12,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { nowMs } from '../proxy/protocol.js';
 import { FLOOR_GRPC_PATH, type FloorKind, type FloorServerCommand } from './protocol.js';
+import { serveIpc } from '../lib/child.js';
 
 const sockets: net.Socket[] = [];
 const calls: grpc.ServerDuplexStream<Buffer, Buffer>[] = [];
@@ -138,15 +139,4 @@ async function handle(command: FloorServerCommand): Promise<unknown> {
   }
 }
 
-process.on('message', (message: { id: number; command: FloorServerCommand }) => {
-  void handle(message.command).then(
-    (result) => send({ id: message.id, ok: true, result }),
-    (error: unknown) => send({ id: message.id, ok: false, error: String(error) }),
-  );
-});
-process.on('disconnect', () => process.exit(0));
-
-/** Replies unless the driver is gone (a closed channel must not crash the process with EPIPE). */
-function send(reply: object): void {
-  if (process.connected) process.send?.(reply, undefined, {}, () => undefined);
-}
+serveIpc<FloorServerCommand>(handle);

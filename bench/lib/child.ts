@@ -97,3 +97,21 @@ export class IpcChild<Command> {
     }
   }
 }
+
+/**
+ * The child side of IpcChild: answers each `{ id, command }` message with `handle`'s result (or its
+ * error), and exits when the driver goes away. Replies are dropped once the channel is closed, so a
+ * gone driver never crashes the child with EPIPE.
+ */
+export function serveIpc<Command>(handle: (command: Command) => Promise<unknown>): void {
+  const send = (reply: Reply): void => {
+    if (process.connected) process.send?.(reply, undefined, {}, () => undefined);
+  };
+  process.on('message', (message: { id: number; command: Command }) => {
+    void handle(message.command).then(
+      (result) => send({ id: message.id, ok: true, result }),
+      (error: unknown) => send({ id: message.id, ok: false, error: String(error) }),
+    );
+  });
+  process.on('disconnect', () => process.exit(0));
+}

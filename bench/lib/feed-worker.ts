@@ -9,6 +9,7 @@ import { seqOfAddress } from '../workloads/catalog.js';
 import type { ServiceRevision } from '../analyze.js';
 import { nowMs } from '../proxy/protocol.js';
 import { CatalogWatch, type ChangeEvent } from './watch.js';
+import { serveIpc } from './child.js';
 
 export type FeedCommand =
   | {
@@ -86,14 +87,4 @@ async function handle(command: FeedCommand): Promise<unknown> {
   }
 }
 
-process.on('message', (message: { id: number; command: FeedCommand }) => {
-  void handle(message.command).then(
-    (result) => send({ id: message.id, ok: true, result }),
-    (error: unknown) => send({ id: message.id, ok: false, error: String(error) }),
-  );
-});
-process.on('disconnect', () => process.exit(0));
-
-function send(reply: object): void {
-  if (process.connected) process.send?.(reply, undefined, {}, () => undefined);
-}
+serveIpc<FeedCommand>(handle);
