@@ -2,12 +2,28 @@
  * File-system reads for the file source: which files the configured paths name now, their text,
  * and which directories to watch so that edits, new files and paths that appear later are noticed.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import type { FileRead } from './file-set.js';
 
 /** Extensions read from a configured directory (a configured file is read whatever its name). */
 export const VM_FILE_EXTENSIONS: readonly string[] = ['.yaml', '.yml', '.json'];
+
+/** What one configured path was when listed: a file, a directory, or a path that failed. */
+export type PathListing =
+  | { readonly kind: 'file' }
+  | {
+      readonly kind: 'directory';
+      /** Names of the VM files in it, sorted. */
+      readonly names: readonly string[];
+      /**
+       * Other names that are directories or symbolic links: replacing one can change what the VM
+       * files (symbolic links themselves, as in Kubernetes ConfigMap volumes) resolve to.
+       */
+      readonly others: readonly string[];
+    }
+  | { readonly kind: 'failed' };
 
 /** The files listed now, in order, and the problems with the configured paths themselves. */
 export interface FileSetRead {
@@ -15,6 +31,8 @@ export interface FileSetRead {
   readonly errors: string[];
   /** Errors of configured paths that do not exist (a subset of `errors`). */
   readonly missing: string[];
+  /** What each configured path was, by index. */
+  readonly listings: PathListing[];
 }
 
 /** Directories to watch, each with its inode (a new inode means it was replaced: watch again). */
@@ -31,21 +49,29 @@ function reasonOf(error: unknown): string {
   return typeof message === 'string' ? message : String(error);
 }
 
+/** Whether a name in a configured directory is read as a VM file (when it is not a directory). */
+export function isVmFileName(name: string): boolean {
+  return VM_FILE_EXTENSIONS.includes(extname(name).toLowerCase());
+}
+
 async function listPath(
   path: string,
   index: number,
-): Promise<{ files: string[] } | { error: string; gone: boolean }> {
+): Promise<{ files: string[]; listing: PathListing } | { error: string; gone: boolean }> {
   try {
     const info = await stat(path);
-    if (info.isFile()) return { files: [path] };
+    if (info.isFile()) return { files: [path], listing: { kind: 'file' } };
     if (!info.isDirectory())
       return { error: `paths[${index}]: "${path}" is not a file or directory`, gone: true };
     const entries = await readdir(path, { withFileTypes: true });
-    const names = entries
-      .filter((e) => !e.isDirectory() && VM_FILE_EXTENSIONS.includes(extname(e.name).toLowerCase()))
-      .map((e) => e.name)
-      .sort();
-    return { files: names.map((name) => join(path, name)) };
+    const names: string[] = [];
+    const others: string[] = [];
+    for (const entry of entries) {
+      if (!entry.isDirectory() && isVmFileName(entry.name)) names.push(entry.name);
+      else if (entry.isDirectory() || entry.isSymbolicLink()) others.push(entry.name);
+    }
+    names.sort();
+    return { files: names.map((name) => join(path, name)), listing: { kind: 'directory', names, others } };
   } catch (error) {
     const code = codeOf(error);
     if (code === 'ENOENT' || code === 'ENOTDIR')
@@ -74,6 +100,12 @@ export class TextCache {
     this.entries.set(file, { key, text });
   }
 
+  /** Forgets one file (deleted). */
+  forget(file: string): void {
+    this.entries.delete(file);
+    this.seen.delete(file);
+  }
+
   /** Forgets files not looked up since the last prune (deleted or no longer listed). */
   prune(): void {
     for (const file of this.entries.keys()) if (!this.seen.has(file)) this.entries.delete(file);
@@ -81,11 +113,56 @@ export class TextCache {
   }
 }
 
+/** What one file is now: gone, not a regular file, or read (its text or why it cannot be read). */
+export type FileProbe =
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'special' }
+  | { readonly kind: 'read'; readonly read: FileRead };
+
+/**
+ * Stats and, unless its identity is unchanged since `cache` last read it, reads one file. A
+ * directory or another non-regular file is `special`: the caller lists its directory again.
+ */
+export async function probeFile(file: string, cache: TextCache): Promise<FileProbe> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) return { kind: 'special' };
+    const key = identityOf(info);
+    const cached = cache.get(file, key);
+    if (cached !== undefined) return { kind: 'read', read: { file, text: cached } };
+    const text = await readFile(file, 'utf8');
+    cache.set(file, key, text);
+    return { kind: 'read', read: { file, text } };
+  } catch (error) {
+    const code = codeOf(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'gone' };
+    return { kind: 'read', read: { file, error: `${file}: cannot be read: ${reasonOf(error)}` } };
+  }
+}
+
+/**
+ * Whether `path` is now a directory or a symbolic link: false when it does not exist, true when
+ * that cannot be told (the caller then lists its directory again, which reports why).
+ */
+export async function isDirectoryOrLink(path: string): Promise<boolean> {
+  try {
+    const info = await lstat(path);
+    return info.isDirectory() || info.isSymbolicLink();
+  } catch (error) {
+    const code = codeOf(error);
+    return code !== 'ENOENT' && code !== 'ENOTDIR';
+  }
+}
+
+function identityOf(info: Stats): string {
+  return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+}
+
 async function readOne(file: string, cache?: TextCache): Promise<FileRead | undefined> {
   try {
     if (cache) {
       const info = await stat(file);
-      const key = `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+      const key = identityOf(info);
       const cached = cache.get(file, key);
       if (cached !== undefined) return { file, text: cached };
       const text = await readFile(file, 'utf8');
@@ -113,8 +190,10 @@ export async function readFileSet(
   const unreadable = new Map<string, string>();
   const errors: string[] = [];
   const missing: string[] = [];
+  const listings: PathListing[] = [];
   for (const [index, path] of paths.entries()) {
     const listing = await listPath(path, index);
+    listings.push('files' in listing ? listing.listing : { kind: 'failed' });
     if ('files' in listing) {
       listed.push(...listing.files);
       continue;
@@ -138,7 +217,7 @@ export async function readFileSet(
     if (read !== undefined) reads.push(read);
   }
   cache?.prune();
-  return { reads, errors, missing };
+  return { reads, errors, missing, listings };
 }
 
 async function inodeOf(path: string): Promise<number | undefined> {

@@ -3,7 +3,7 @@
  * `<file>:<line>:<col>: <field path>: <reason>`, the path naming the field as written in the file
  * (`services[0].endpoints[1].address`). Any error rejects the whole file. Never throws.
  */
-import { basename } from 'node:path';
+import { basename, extname } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { DEFAULT_WEIGHT, type Endpoint, type Health } from '../../src/model/endpoint.js';
 import {
@@ -15,14 +15,21 @@ import {
 import { validateServiceRecord } from '../../src/model/validate.js';
 import { fieldPath, type ValidationResult } from '../../src/model/validation.js';
 import { describeError } from '../../src/errors.js';
-import { checkVmFileShape, type ShapeProblem, type VmEndpoint, type VmService } from './format.js';
+import {
+  checkVmFileShape,
+  type ShapeProblem,
+  type VmEndpoint,
+  type VmFile,
+  type VmService,
+} from './format.js';
 
 type Path = readonly (string | number)[];
 
 /** A valid file's services, with where each is named (`file:line:col`) for cross-file messages. */
 export interface VmFileContent {
   readonly services: readonly ServiceRecord[];
-  readonly locations: readonly string[];
+  /** Where services[index] is named; found on demand for JSON files (parsed without positions). */
+  locationOf(index: number): string;
 }
 
 /** Which VM entry (and mapped port name, if any) produced each endpoint of a translated record. */
@@ -89,8 +96,21 @@ class ProblemList {
   }
 }
 
-/** Like translateVmFile, also returning where each service is named in the file. */
+/**
+ * Like translateVmFile, also returning where each service is named in the file. A `.json` file is
+ * parsed with JSON.parse first (the YAML parser costs several times the rest of the analysis); any
+ * problem with it sends it through the YAML parser, whose positions give every message its
+ * `file:line:col`.
+ */
 export function analyzeVmFile(text: string, file: string): ValidationResult<VmFileContent> {
+  if (extname(file).toLowerCase() === '.json') {
+    const fast = analyzeValidJson(text, file);
+    if (fast !== undefined) return fast;
+  }
+  return analyzeYaml(text, file);
+}
+
+function analyzeYaml(text: string, file: string): ValidationResult<VmFileContent> {
   const parsed = parseVmText(text, file);
   if (!parsed.valid) return parsed;
   const problems = new ProblemList(parsed.value);
@@ -99,26 +119,89 @@ export function analyzeVmFile(text: string, file: string): ValidationResult<VmFi
     shape.problems.forEach((p) => problems.add(p));
     return { valid: false, errors: problems.messages() };
   }
+  const translated = translateServices(shape.file, file);
+  translated.problems.forEach((p) => problems.add(p));
+  if (problems.size > 0) return { valid: false, errors: problems.messages() };
+  const { doc, at } = parsed.value;
+  // Located now, so that the document (much larger than the text) is not kept.
+  const locations = translated.services.map((_, i) => at(locate(doc, ['services', i, 'name'], false)));
+  return { valid: true, value: { services: translated.services, locationOf: (i) => locations[i] ?? file } };
+}
+
+/** The content of a JSON file without a single problem; undefined for anything else. */
+function analyzeValidJson(text: string, file: string): ValidationResult<VmFileContent> | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+  // JSON.parse keeps the last of repeated keys where YAML rejects the file: let YAML say where.
+  if (keyCount(data) !== keyTokenCount(text)) return undefined;
+  const shape = checkVmFileShape(data);
+  if ('problems' in shape) return undefined;
+  const { services, problems } = translateServices(shape.file, file);
+  if (problems.length > 0) return undefined;
+  const locationOf = (index: number): string => {
+    const parsed = parseVmText(text, file);
+    if (!parsed.valid) return file;
+    return parsed.value.at(locate(parsed.value.doc, ['services', index, 'name'], false));
+  };
+  return { valid: true, value: { services, locationOf } };
+}
+
+/** Keys of every object in a parsed JSON value (iterative: nesting depth is the file's to choose). */
+function keyCount(root: unknown): number {
+  let count = 0;
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (value === null || typeof value !== 'object') continue;
+    const children: unknown[] = Array.isArray(value) ? value : Object.values(value);
+    if (!Array.isArray(value)) count += children.length;
+    for (const child of children) stack.push(child);
+  }
+  return count;
+}
+
+/** Strings followed by `:` in valid JSON text, i.e. object keys as written (repeats included). */
+function keyTokenCount(text: string): number {
+  let count = 0;
+  let quote = text.indexOf('"');
+  while (quote >= 0) {
+    let end = quote + 1;
+    while (end < text.length && text.charCodeAt(end) !== 0x22) end += text.charCodeAt(end) === 0x5c ? 2 : 1;
+    let next = end + 1;
+    while (next < text.length && ' \t\n\r'.includes(text.charAt(next))) next += 1;
+    if (text.charAt(next) === ':') count += 1;
+    quote = text.indexOf('"', end + 1);
+  }
+  return count;
+}
+
+/** Translates a file of the right shape; problems are paths into the file, located by the caller. */
+function translateServices(
+  vm: VmFile,
+  file: string,
+): { services: ServiceRecord[]; problems: ShapeProblem[] } {
   const services: ServiceRecord[] = [];
-  const locations: string[] = [];
+  const problems: ShapeProblem[] = [];
   const seen = new Map<string, number>();
-  shape.file.services.forEach((service, i) => {
+  vm.services.forEach((service, i) => {
     const translated = translateVmService(service, i, basename(file));
     // One bad VM is reported once (ProblemList deduplicates), not once per port it expands into.
-    [...translated.problems, ...checkRecord(translated, i)].forEach((p) => problems.add(p));
+    problems.push(...translated.problems, ...checkRecord(translated, i));
     const key = serviceKeyOf(translated.record);
     const first = seen.get(key);
     if (first === undefined) seen.set(key, i);
     else
-      problems.add({
+      problems.push({
         path: ['services', i, 'name'],
         reason: `"${key}" is already defined by services[${first}]`,
       });
     services.push(translated.record);
-    locations.push(parsed.value.at(locate(parsed.value.doc, ['services', i, 'name'], false)));
   });
-  if (problems.size > 0) return { valid: false, errors: problems.messages() };
-  return { valid: true, value: { services, locations } };
+  return { services, problems };
 }
 
 function translateVmService(service: VmService, index: number, fileName: string): TranslatedService {

@@ -241,6 +241,24 @@ describe('translateVmFile errors: file:line:col: path: reason', () => {
     ]);
   });
 
+  it('reports a key repeated in a JSON file, which JSON.parse alone would let pass', () => {
+    const json = yaml(
+      '{',
+      '  "services": [',
+      '    { "name": "a", "name": "b", "ports": [{ "number": 80 }] }',
+      '  ]',
+      '}',
+    );
+    expect(errorsOf(json, 'vms/twice.json')).toEqual([
+      'vms/twice.json:3:20: services[0].name: Map keys must be unique',
+    ]);
+  });
+
+  it('locates a JSON syntax error', () => {
+    const json = yaml('{', '  "services": [', '    { "name": "a", "ports": [] },', '  ]', '  "x": 1', '}');
+    expect(errorsOf(json, 'vms/broken.json')[0]).toMatch(/^vms\/broken\.json:5:3: /);
+  });
+
   it('gives JSON files the same positions', () => {
     const json = yaml(
       '{',
