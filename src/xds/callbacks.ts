@@ -138,9 +138,18 @@ export class StreamReporter {
     this.callbacks?.onStreamOpen?.({ streamId, peer, kind, ads, typeUrl });
   }
 
+  /** Whether `request` reaches a hook (callers skip building the event otherwise). */
+  get reportsRequests(): boolean {
+    return this.callbacks?.onRequest !== undefined;
+  }
+
   /** A request was classified. */
   request(event: Omit<RequestEvent, 'streamId' | 'nodeId'>): void {
-    this.callbacks?.onRequest?.({ streamId: this.stream.id, nodeId: this.stream.nodeId, ...event });
+    const hook = this.callbacks?.onRequest;
+    if (hook === undefined) return;
+    const { typeUrl, versionInfo, nonce, names, unsubscribe, disposition } = event;
+    const { id: streamId, nodeId } = this.stream;
+    hook({ streamId, nodeId, typeUrl, versionInfo, nonce, names, unsubscribe, disposition });
   }
 
   /** A response was handed to the transport. */

@@ -49,6 +49,7 @@ export class DeltaStream extends EngineStream<DeltaRequest, DeltaResponse> {
     if (first) sub.seedSent(request.initialResourceVersions);
     // §1.7, §5 item 34: subscription changes apply even when the nonce is stale.
     const update = sub.applyDelta(request.subscribe, request.unsubscribe);
+    this.track(sub, update);
     this.markRequested(sub, request, update, first);
     this.pushNow();
   }

@@ -1,10 +1,10 @@
 /**
  * The abstract duplex stream a transport adapts (STYLE.md habit 7: only transport.ts knows gRPC), and
  * `EngineStream`, the plumbing the SotW and delta engines share on top of it: the node, type
- * resolution, subscriptions, the latest-wins pending slot, backpressure, the change feed, Envoy
- * warming, callbacks, the registry and closing. Engines add only request rules and response building.
+ * resolution, subscriptions, the latest-wins pending slot, backpressure, the change feed (through the
+ * shared change router, which hands a stream only the changes of names it covers), Envoy warming,
+ * callbacks, the registry and closing. Engines add only request rules and response building.
  */
-import type { Subscription as RxSubscription } from 'rxjs';
 import {
   StreamReporter,
   type RequestDisposition,
@@ -12,9 +12,10 @@ import {
   type StreamKind,
   type XdsCallbacks,
 } from './callbacks.js';
+import { ChangeRouter, type RoutedStream } from './change-router.js';
 import { PendingSlot, type PendingWork, type PushScheduler, type PushTarget } from './push-scheduler.js';
 import type { RegisteredStream, StreamRegistry, StreamSnapshot } from './stream-registry.js';
-import { Subscription, wildcardNamesOf, type SentRecord } from './subscription.js';
+import { Subscription, wildcardNamesOf, type SentRecord, type SubscriptionUpdate } from './subscription.js';
 import {
   PUSH_ORDER,
   TYPE_URLS,
@@ -86,7 +87,9 @@ function isTypeUrl(value: string): value is TypeUrl {
 }
 
 /** Shared engine plumbing; `SotwStream` and `DeltaStream` implement `process` and `build`. */
-export abstract class EngineStream<Req extends RequestHead, Res> implements PushTarget, RegisteredStream {
+export abstract class EngineStream<Req extends RequestHead, Res>
+  implements PushTarget, RoutedStream, RegisteredStream
+{
   /** Unique within the process. */
   readonly id = ++lastStreamId;
   protected readonly subscriptions = new Map<TypeUrl, Subscription>();
@@ -97,7 +100,8 @@ export abstract class EngineStream<Req extends RequestHead, Res> implements Push
   private nonces = 0;
   private ended = false;
   private readonly openedAt: Date;
-  private readonly feed: RxSubscription;
+  /** Hands this stream the changes of the names it subscribes (one feed subscription for all streams). */
+  private readonly router: ChangeRouter;
 
   protected constructor(
     readonly kind: StreamKind,
@@ -113,12 +117,8 @@ export abstract class EngineStream<Req extends RequestHead, Res> implements Push
     duplex.onDrain(() => this.drained());
     options.registry?.add(this);
     this.report.opened(options.ads, this.fixedType);
-    this.feed = source.changes().subscribe((change) => {
-      // XDS.md §5 item 8; SotW wildcards rebuild the full set, so they need no per-name marks.
-      if (!this.ended && this.slot.markChange(change, this.subscriptions, kind === 'sotw')) {
-        options.scheduler.schedule(this);
-      }
-    });
+    this.router = ChangeRouter.of(source);
+    this.router.attach(this);
   }
 
   /** True once the stream ended (either side). */
@@ -173,6 +173,16 @@ export abstract class EngineStream<Req extends RequestHead, Res> implements Push
   /** Something threw on this stream's path: close it with INTERNAL. */
   fail(error: unknown): void {
     this.close({ code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) });
+  }
+
+  /**
+   * The change router found changed names this stream covers: owe them and queue a push. SotW
+   * wildcards rebuild the full set, so they need no per-name marks.
+   */
+  routeChange(typeUrl: TypeUrl, names: readonly string[], wildcard: boolean): void {
+    if (this.ended) return;
+    this.slot.markChanged(typeUrl, names, wildcard, this.kind === 'sotw');
+    this.options.scheduler.schedule(this);
   }
 
   /** Build and send what the slot holds, in PUSH_ORDER, until the transport's buffer is full. */
@@ -245,10 +255,21 @@ export abstract class EngineStream<Req extends RequestHead, Res> implements Push
     return sub;
   }
 
+  /**
+   * Keep the change router's index in step with `sub` (call right after every subscription update,
+   * before anything else can run: a change emitted later reaches the stream, and names the update
+   * added are sent at their current version by the engines anyway).
+   */
+  protected track(sub: Subscription, update: SubscriptionUpdate): void {
+    this.router.track(this, sub.typeUrl, update);
+  }
+
   /** Report a classified request. */
   protected logRequest(request: Req, disposition: RequestDisposition): void {
+    if (!this.report.reportsRequests) return;
     const { typeUrl, responseNonce: nonce } = request;
-    this.report.request({ typeUrl, nonce, disposition, ...this.describe(request) });
+    const { versionInfo, names, unsubscribe } = this.describe(request);
+    this.report.request({ typeUrl, nonce, disposition, versionInfo, names, unsubscribe });
   }
 
   /** Record and report a NACK (XDS.md §5 item 6). */
@@ -313,7 +334,7 @@ export abstract class EngineStream<Req extends RequestHead, Res> implements Push
   private end(reason: StreamCloseReason, error: XdsCloseError | null): void {
     if (this.ended) return;
     this.ended = true;
-    this.feed.unsubscribe();
+    this.router.drop(this, this.subscriptions.values());
     this.slot.clear();
     this.options.scheduler.cancel(this);
     this.options.registry?.remove(this);

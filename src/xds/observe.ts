@@ -29,6 +29,21 @@ function revisionOf(version: string): number | undefined {
   return dash > 0 && Number.isInteger(revision) ? revision : undefined;
 }
 
+/** An incrementable counter child. */
+interface Inc {
+  inc(): void;
+}
+
+/** Counter children by label key, made once: a push then costs no label object or label lookup. */
+function children(make: (key: string) => Inc): (key: string) => Inc {
+  const made = new Map<string, Inc>();
+  return (key) => {
+    let child = made.get(key);
+    if (child === undefined) made.set(key, (child = make(key)));
+    return child;
+  };
+}
+
 /** Callbacks feeding metrics and logs; `commits` gives each revision's commit time for push latency. */
 export function observeXds(
   metrics: Metrics,
@@ -38,23 +53,47 @@ export function observeXds(
   callbacks: XdsCallbacks;
   stop(): void;
 } {
-  const committedAt = new Map<number, bigint>();
+  /** Monotonic milliseconds (performance.now: a plain number, no BigInt per push). */
+  const committedAt = new Map<number, number>();
   const subscription = commits.subscribe((change) => {
-    committedAt.set(change.revision, process.hrtime.bigint());
+    committedAt.set(change.revision, performance.now());
     if (committedAt.size > COMMIT_TIMES_KEPT) committedAt.delete(committedAt.keys().next().value!);
   });
   /** Per stream and type, the newest revision already measured, so each push is measured once. */
   const measured = new Map<number, Map<TypeUrl, number>>();
-  const openedAt = new Map<number, bigint>();
+  const openedAt = new Map<number, number>();
+  // Every stream pushed for one change carries the same version string: parse it once.
+  let lastVersion = '';
+  let lastRevision: number | undefined;
+  const revisionOfCached = (version: string): number | undefined => {
+    if (version !== lastVersion) {
+      lastVersion = version;
+      lastRevision = revisionOf(version);
+    }
+    return lastRevision;
+  };
+  const responses = children((type) => metrics.xdsResponses.labels({ type }));
+  const requests = new Map<string, (disposition: string) => Inc>();
+  const requestCounter = (type: string, disposition: string): Inc => {
+    let byDisposition = requests.get(type);
+    if (byDisposition === undefined) {
+      byDisposition = children((d) => metrics.xdsRequests.labels({ type, disposition: d }));
+      requests.set(type, byDisposition);
+    }
+    return byDisposition(disposition);
+  };
+  // Per-request and per-response lines are debug level: build them only when they will be written.
+  const debug = (): boolean => logger.isLevelEnabled('debug');
 
   const callbacks: XdsCallbacks = {
     onStreamOpen: (e) => {
       metrics.xdsStreams.inc({ kind: e.kind });
-      openedAt.set(e.streamId, process.hrtime.bigint());
+      openedAt.set(e.streamId, performance.now());
       logger.debug({ stream: e.streamId, peer: e.peer, kind: e.kind, ads: e.ads }, 'xds stream opened');
     },
     onRequest: (e) => {
-      metrics.xdsRequests.inc({ type: shortType(e.typeUrl), disposition: e.disposition });
+      requestCounter(shortType(e.typeUrl), e.disposition).inc();
+      if (!debug()) return;
       logger.debug(
         {
           stream: e.streamId,
@@ -70,8 +109,8 @@ export function observeXds(
     },
     onResponse: (e) => {
       const type = shortType(e.typeUrl);
-      metrics.xdsResponses.inc({ type });
-      const revision = revisionOf(e.version);
+      responses(type).inc();
+      const revision = revisionOfCached(e.version);
       const at = revision === undefined ? undefined : committedAt.get(revision);
       let seen = measured.get(e.streamId);
       if (!seen) measured.set(e.streamId, (seen = new Map()));
@@ -80,11 +119,12 @@ export function observeXds(
         revision !== undefined &&
         at !== undefined &&
         (seen.get(e.typeUrl) ?? -1) < revision &&
-        at > (openedAt.get(e.streamId) ?? 0n)
+        at > (openedAt.get(e.streamId) ?? 0)
       ) {
-        metrics.xdsPushSeconds.observe(Number(process.hrtime.bigint() - at) / 1e9);
+        metrics.xdsPushSeconds.observe((performance.now() - at) / 1000);
       }
       if (revision !== undefined) seen.set(e.typeUrl, revision);
+      if (!debug()) return;
       logger.debug(
         {
           stream: e.streamId,

@@ -5,16 +5,13 @@
  * so a slow stream only ever gets the newest version. The scheduler flushes queued streams in chunks,
  * yielding to the event loop between chunks, so one change to 10,000 streams never blocks it for long.
  */
-import type { Subscription } from './subscription.js';
-import type { ResourceChange, TypeUrl } from './types.js';
+import type { TypeUrl } from './types.js';
 
 /** Above this many changed names of one type, a wildcard subscription reconsiders everything instead. */
-const BULK_CHANGE = 256;
+export const BULK_CHANGE = 256;
 
-function intersect(a: ReadonlySet<string>, b: ReadonlySet<string>): string[] {
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  return [...small].filter((name) => large.has(name));
-}
+/** The empty name set every work entry starts with (most pushes never force anything). */
+const NONE: ReadonlySet<string> = new Set();
 
 /** What a stream owes the client for one type. */
 export interface PendingWork {
@@ -31,8 +28,15 @@ export interface PendingWork {
 interface MutableWork {
   all: boolean;
   respond: boolean;
-  readonly names: Set<string>;
-  readonly forced: Set<string>;
+  /** NONE until the first name is added. */
+  names: ReadonlySet<string>;
+  forced: ReadonlySet<string>;
+}
+
+/** `work[key]` as a set that can take names (replacing the shared empty set on first use). */
+function writable(work: MutableWork, key: 'names' | 'forced'): Set<string> {
+  if (work[key] === NONE) work[key] = new Set<string>();
+  return work[key] as Set<string>;
 }
 
 /** A stream's latest-wins pending slot: marks merge, `take` hands the merged work over and clears it. */
@@ -59,40 +63,26 @@ export class PendingSlot {
   /** These names changed. */
   markNames(typeUrl: TypeUrl, names: Iterable<string>): void {
     const work = this.entry(typeUrl);
-    for (const name of names) work.names.add(name);
+    const set = writable(work, 'names');
+    for (const name of names) set.add(name);
   }
 
   /** Send these names even if the client holds their current version. */
   markForced(typeUrl: TypeUrl, names: Iterable<string>): void {
     const work = this.entry(typeUrl);
-    for (const name of names) work.forced.add(name);
+    const set = writable(work, 'forced');
+    for (const name of names) set.add(name);
   }
 
   /**
-   * XDS.md §5 item 8: mark what `change` owes a stream with these subscriptions. A named subscription
-   * owes the changed names it subscribes; a wildcard owes every changed name, or a full reconsideration
-   * when `wholeWildcard` (SotW rebuilds the full set anyway) or the change is bulk. True if anything is owed.
+   * XDS.md §5 items 16 and 37: `names` of `typeUrl` changed and the stream covers them (the change
+   * router found them). Covered through a wildcard, the stream reconsiders everything instead when
+   * `wholeWildcard` (SotW rebuilds the full set anyway) or the change is bulk.
    */
-  markChange(
-    change: ResourceChange,
-    subscriptions: ReadonlyMap<TypeUrl, Subscription>,
-    wholeWildcard: boolean,
-  ): boolean {
-    let due = false;
-    for (const [typeUrl, names] of change.changed) {
-      const sub = subscriptions.get(typeUrl);
-      if (sub === undefined || names.size === 0) continue;
-      if (sub.wildcard && (wholeWildcard || names.size > BULK_CHANGE)) {
-        this.markAll(typeUrl);
-        due = true;
-        continue;
-      }
-      const relevant = sub.wildcard ? [...names] : intersect(names, sub.names);
-      if (relevant.length === 0) continue;
-      this.markNames(typeUrl, relevant);
-      due = true;
-    }
-    return due;
+  markChanged(typeUrl: TypeUrl, names: readonly string[], wildcard: boolean, wholeWildcard: boolean): void {
+    if (names.length === 0) return;
+    if (wildcard && (wholeWildcard || names.length > BULK_CHANGE)) this.markAll(typeUrl);
+    else this.markNames(typeUrl, names);
   }
 
   /** The merged work for `typeUrl`, removed from the slot. */
@@ -110,7 +100,7 @@ export class PendingSlot {
   private entry(typeUrl: TypeUrl): MutableWork {
     let work = this.work.get(typeUrl);
     if (work === undefined) {
-      work = { all: false, respond: false, names: new Set(), forced: new Set() };
+      work = { all: false, respond: false, names: NONE, forced: NONE };
       this.work.set(typeUrl, work);
     }
     return work;

@@ -13,7 +13,14 @@ import {
 } from './duplex.js';
 import type { PendingWork } from './push-scheduler.js';
 import type { Subscription, SubscriptionUpdate } from './subscription.js';
-import type { EncodedResource, ResourceSource, SotwRequest, SotwResponse, TypeUrl } from './types.js';
+import type {
+  EncodedResource,
+  NodeInfo,
+  ResourceSource,
+  SotwRequest,
+  SotwResponse,
+  TypeUrl,
+} from './types.js';
 
 /** Client features that allow `Resource` wrappers in SotW responses (XDS.md §1.9, §5 item 19). */
 export const RESOURCE_IN_SOTW_FEATURES: readonly string[] = [
@@ -32,6 +39,9 @@ function classify(sub: Subscription, request: SotwRequest): RequestDisposition {
 
 /** One SotW stream: `handleRequest` per decoded request, `handleClose` when the transport ends it. */
 export class SotwStream extends EngineStream<SotwRequest, SotwResponse> {
+  private wrapNode: NodeInfo | undefined;
+  private wrap = false;
+
   constructor(source: ResourceSource, duplex: XdsDuplex<SotwResponse>, options: EngineOptions) {
     super('sotw', source, duplex, options);
   }
@@ -54,6 +64,7 @@ export class SotwStream extends EngineStream<SotwRequest, SotwResponse> {
       this.recordNack(sub, request.responseNonce, request.versionInfo, request.errorDetail);
     }
     const update = sub.setSotwNames(request.resourceNames);
+    this.track(sub, update);
     // §1.8, §5 items 2 and 29: always answer an initial request with everything subscribed that exists.
     if (disposition === 'initial') this.slot.markAll(typeUrl, true);
     else this.markSubscribed(typeUrl, update);
@@ -99,21 +110,38 @@ export class SotwStream extends EngineStream<SotwRequest, SotwResponse> {
 
   /** The subscribed names `work` covers whose version the client lacks, or which are forced. */
   private requested(sub: Subscription, work: PendingWork): EncodedResource[] {
-    const candidates = work.all ? sub.names : new Set([...work.names, ...work.forced]);
     const resources: EncodedResource[] = [];
-    for (const name of candidates) {
-      if (!sub.names.has(name)) continue; // unsubscribed since it was marked
-      const resource = this.source.get(sub.typeUrl, name);
-      if (resource === undefined) {
-        sub.markMissing(name);
-        continue;
-      }
-      sub.markPresent(name);
-      if (work.all || work.forced.has(name) || sub.sentVersion(name) !== resource.version) {
-        resources.push(resource);
-      }
+    if (work.all) {
+      for (const name of sub.names) this.addRequested(sub, name, true, resources);
+      return resources;
+    }
+    for (const name of work.names) this.addRequested(sub, name, work.forced.has(name), resources);
+    for (const name of work.forced) {
+      if (!work.names.has(name)) this.addRequested(sub, name, true, resources);
     }
     return resources;
+  }
+
+  /** Adds `name` if it is still subscribed, exists, and is forced or new to the client. */
+  private addRequested(sub: Subscription, name: string, force: boolean, into: EncodedResource[]): void {
+    if (!sub.names.has(name)) return; // unsubscribed since it was marked
+    const resource = this.source.get(sub.typeUrl, name);
+    if (resource === undefined) {
+      sub.markMissing(name);
+      return;
+    }
+    sub.markPresent(name);
+    if (force || sub.sentVersion(name) !== resource.version) into.push(resource);
+  }
+
+  /** Whether responses wrap resources in `Resource` (§1.9), from the node's features (fixed once known). */
+  private wrapsInResource(): boolean {
+    const node = this.node;
+    if (node !== this.wrapNode) {
+      this.wrapNode = node;
+      this.wrap = RESOURCE_IN_SOTW_FEATURES.some((f) => node?.clientFeatures.includes(f) ?? false);
+    }
+    return this.wrap;
   }
 
   private response(
@@ -123,13 +151,12 @@ export class SotwStream extends EngineStream<SotwRequest, SotwResponse> {
   ): Outgoing<SotwResponse> {
     const nonce = this.nextNonce();
     const version = this.source.version();
-    const features = this.node?.clientFeatures ?? [];
     const response: SotwResponse = {
       typeUrl: sub.typeUrl,
       versionInfo: version,
       nonce,
       resources,
-      wrapInResource: RESOURCE_IN_SOTW_FEATURES.some((f) => features.includes(f)),
+      wrapInResource: this.wrapsInResource(),
     };
     return { response, record: { nonce, version, resources, removed: [], fullState } };
   }

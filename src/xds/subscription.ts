@@ -33,6 +33,20 @@ export interface SubscriptionUpdate {
   readonly wildcardRemoved: boolean;
 }
 
+/** An update that changed nothing (SotW ACKs repeat the subscription). */
+const UNCHANGED: SubscriptionUpdate = Object.freeze({
+  added: Object.freeze([]),
+  removed: Object.freeze([]),
+  wildcardAdded: false,
+  wildcardRemoved: false,
+});
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** The last NACK a client sent for the type. */
 export interface NackRecord {
   readonly nonce: string;
@@ -84,6 +98,8 @@ export class Subscription {
   private version: string | undefined;
   private acked: string | undefined;
   private nack: NackRecord | undefined;
+  /** The last SotW `resource_names` applied (a copy). */
+  private lastSotwNames: readonly string[] | undefined;
 
   constructor(readonly typeUrl: TypeUrl) {
     this.wildcardCapable = FULL_STATE_TYPES.has(typeUrl);
@@ -145,6 +161,9 @@ export class Subscription {
    * names = nothing. EDS/RDS are never wildcard (grpc-js sends a transient empty EDS list).
    */
   setSotwNames(names: readonly string[]): SubscriptionUpdate {
+    // The same list as last time (every ACK) leads to the same state: skip the set arithmetic.
+    if (this.lastSotwNames !== undefined && sameList(this.lastSotwNames, names)) return UNCHANGED;
+    this.lastSotwNames = [...names];
     const hadWildcard = this.wildcardFlag;
     const explicit = new Set(names.filter((n) => n !== WILDCARD));
     if (names.length > 0) this.named = true;
@@ -162,6 +181,7 @@ export class Subscription {
    * Unsubscribing a name that is not subscribed is a phantom and changes nothing.
    */
   applyDelta(subscribe: readonly string[], unsubscribe: readonly string[]): SubscriptionUpdate {
+    this.lastSotwNames = undefined;
     const hadWildcard = this.wildcardFlag;
     if (!this.started && subscribe.length === 0 && this.wildcardCapable) this.wildcardFlag = true;
     this.started = true;

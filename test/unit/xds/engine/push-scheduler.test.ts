@@ -1,6 +1,12 @@
 /** Push scheduling (PERFORMANCE.md §4.6) and XDS.md §5 items 37-39: fan-out, merging, backpressure. */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { PendingSlot, PushScheduler, type PushTarget } from '../../../../src/xds/push-scheduler.js';
+import {
+  BULK_CHANGE,
+  PendingSlot,
+  PushScheduler,
+  type PushTarget,
+} from '../../../../src/xds/push-scheduler.js';
+import { ChangeRouter } from '../../../../src/xds/change-router.js';
 import type { SotwStream } from '../../../../src/xds/sotw-stream.js';
 import type { SotwResponse } from '../../../../src/xds/types.js';
 import { ackOf, CDS, EDS, LDS, namesOf, RDS, sotw, World, type FakeDuplex } from './harness.js';
@@ -23,6 +29,33 @@ describe('PendingSlot', () => {
     expect(slot.take(EDS)).toBeUndefined();
     expect(slot.take(CDS)).toMatchObject({ all: true, respond: true });
     expect(slot.empty).toBe(true);
+  });
+
+  it('marks routed changes: names, or everything for a SotW wildcard or a bulk wildcard change', () => {
+    const slot = new PendingSlot();
+    slot.markChanged(EDS, ['a', 'b'], false, true);
+    expect(slot.take(EDS)).toMatchObject({ all: false, names: new Set(['a', 'b']) });
+    slot.markChanged(CDS, ['a'], true, true); // SotW wildcard: rebuilt whole anyway
+    expect(slot.take(CDS)).toMatchObject({ all: true, respond: false, names: new Set() });
+    slot.markChanged(CDS, ['a'], true, false); // delta wildcard: per name
+    expect(slot.take(CDS)).toMatchObject({ all: false, names: new Set(['a']) });
+    const bulk = Array.from({ length: BULK_CHANGE + 1 }, (_, i) => `n${i}`);
+    slot.markChanged(CDS, bulk, true, false);
+    expect(slot.take(CDS)).toMatchObject({ all: true });
+    slot.markChanged(EDS, [], false, false);
+    expect(slot.empty).toBe(true);
+  });
+
+  it('never shares a name set between entries (the empty start set is replaced on first use)', () => {
+    const slot = new PendingSlot();
+    slot.markAll(CDS);
+    slot.markNames(EDS, ['a']);
+    slot.markForced(LDS, ['x']);
+    const cds = slot.take(CDS)!;
+    const eds = slot.take(EDS)!;
+    const lds = slot.take(LDS)!;
+    expect([cds.names.size, cds.forced.size, eds.forced.size, lds.names.size]).toEqual([0, 0, 0, 0]);
+    expect([...eds.names, ...lds.forced]).toEqual(['a', 'x']);
   });
 });
 
@@ -221,10 +254,16 @@ describe('pushes through engines', () => {
     expect(answer.resources.map((r) => r.json)).toEqual([{ name: 'b', content: 'v2' }]);
   });
 
-  it('a closed stream leaves the scheduler and the change feed', async () => {
+  it('a closed stream leaves the scheduler, the change feed and the change index', async () => {
     const [one] = endpointsStreams(1);
     one!.stream.handleClose();
     expect(world.source.subscribers).toBe(0);
+    expect(ChangeRouter.of(world.source).stats()).toEqual({
+      streams: 0,
+      names: 0,
+      wildcards: 0,
+      following: false,
+    });
     world.source.apply({ put: [[EDS, 'a', 'v2']] });
     await world.settle();
     expect(one!.duplex.take()).toEqual([]);

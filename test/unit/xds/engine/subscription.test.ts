@@ -78,6 +78,26 @@ describe('Subscription (SotW)', () => {
     expect(sub.wildcard).toBe(false);
   });
 
+  it.each([
+    ['a legacy wildcard', CDS, [[]]],
+    ['{*,A}', CDS, [['*', 'a']]],
+    ['named EDS', EDS, [['a', 'b']]],
+    ['nothing after names', EDS, [['a'], []]],
+    ['{A} after {*,A}', CDS, [['*', 'a'], ['a']]],
+  ])('repeating the same list (every ACK) changes nothing: %s', (_label, typeUrl, lists) => {
+    const sub = sotwAfter(typeUrl, ...lists);
+    const before = sub.status(true);
+    const last = lists[lists.length - 1]!;
+    expect(sub.setSotwNames([...last])).toEqual({
+      added: [],
+      removed: [],
+      wildcardAdded: false,
+      wildcardRemoved: false,
+    });
+    expect(sub.status(true)).toEqual(before);
+    expect(sub.everNamed).toBe(lists.some((l) => l.length > 0));
+  });
+
   it('reports added and removed names, and repeated names once', () => {
     const sub = sotwAfter(EDS, ['a', 'b']);
     expect(sub.setSotwNames(['b', 'c', 'c'])).toEqual({
