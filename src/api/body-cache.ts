@@ -1,7 +1,9 @@
 /**
  * Serialized response bodies, built once per catalog version (PERFORMANCE.md §3.6: serving a
  * pre-serialized body is ~7x cheaper than building it per request). One Map keyed by route and
- * normalized parameters, cleared as soon as a request sees a newer view; bounded in size.
+ * normalized parameters, cleared as soon as a request sees a newer view; bounded in size. Bodies that
+ * depend on one immutable object only (one service) are kept per object instead, so a revision that
+ * did not touch a service does not rebuild its body.
  */
 import type { CatalogView } from '../catalog/view.js';
 
@@ -20,6 +22,7 @@ export interface BodyCacheStats {
 export class BodyCache {
   #version: string | undefined;
   readonly #entries = new Map<string, string>();
+  readonly #byObject = new WeakMap<object, string>();
   #hits = 0;
   #misses = 0;
 
@@ -47,6 +50,22 @@ export class BodyCache {
       if (!oldest.done) this.#entries.delete(oldest.value);
     }
     this.#entries.set(key, body);
+    return body;
+  }
+
+  /**
+   * The serialized body of something built from `source` alone (an immutable view object): built once
+   * per object, whatever the catalog version; dropped with the object.
+   */
+  getFor(source: object, build: () => unknown): string {
+    const cached = this.#byObject.get(source);
+    if (cached !== undefined) {
+      this.#hits += 1;
+      return cached;
+    }
+    this.#misses += 1;
+    const body = JSON.stringify(build());
+    this.#byObject.set(source, body);
     return body;
   }
 

@@ -4,7 +4,8 @@
  */
 import type { ServiceRecord } from '../model/service.js';
 import type { Batch, SourceBatch } from './batch.js';
-import type { CatalogState, HeldRecord, SourceRuntime } from './state.js';
+import { heldRecordsOf, type CatalogState, type HeldRecord, type SourceRuntime } from './state.js';
+import { SortedMap } from './sorted-map.js';
 import { mergeService, type RankedRecord } from './union.js';
 import type { CatalogChange, CatalogService, ServiceChange } from './view.js';
 
@@ -28,27 +29,32 @@ function splitKey(key: string): { namespace: string; name: string } {
   return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
+/** Applies one source batch to its records; costs O(records in the batch), plus O(source) for a snapshot. */
 function applyRecords(
   sb: SourceBatch,
-  before: ReadonlyMap<string, HeldRecord>,
+  before: SortedMap<HeldRecord>,
   writes: AppliedWrites,
   touched: Set<string>,
-): Map<string, HeldRecord> {
-  const held = new Map(before);
+): SortedMap<HeldRecord> {
+  const changes = new Map<string, HeldRecord | undefined>();
+  const current = (key: string): HeldRecord | undefined =>
+    changes.has(key) ? changes.get(key) : before.get(key);
   const remove = (key: string): void => {
-    if (!held.delete(key)) return;
+    if (current(key) === undefined) return;
+    changes.set(key, undefined);
     writes.deletes.push({ sourceId: sb.sourceId, ...splitKey(key) });
     touched.add(key);
   };
   const put = (key: string, record: ServiceRecord): void => {
-    const json = JSON.stringify(record);
-    if (held.get(key)?.json === json) return;
-    held.set(key, { record, json });
+    const held = current(key);
+    // Compared as data, not as JSON text: an unchanged record (a resync) costs no serialization.
+    if (held !== undefined && (held.record === record || sameData(held.record, record))) return;
+    changes.set(key, { record });
     writes.upserts.push({
       sourceId: sb.sourceId,
       namespace: record.namespace,
       name: record.name,
-      body: json,
+      body: JSON.stringify(record),
     });
     touched.add(key);
   };
@@ -60,7 +66,7 @@ function applyRecords(
     if (record === null) remove(key);
     else put(key, record);
   }
-  return held;
+  return changes.size === 0 ? before : before.update(changes);
 }
 
 function sameErrors(
@@ -115,11 +121,52 @@ function rankedFor(key: string, state: Pick<CatalogState, 'records' | 'sources'>
   return ranked;
 }
 
-function sameService(a: CatalogService, b: CatalogService): boolean {
-  return JSON.stringify({ ...a, revision: 0 }) === JSON.stringify({ ...b, revision: 0 });
+/** Whether two merged services are equal in everything but their revision. */
+export function sameService(a: CatalogService, b: CatalogService): boolean {
+  if (a === b) return true;
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  let count = 0;
+  for (const key in x) {
+    const value = x[key];
+    if (key === 'revision' || value === undefined) continue;
+    count += 1;
+    if (!sameData(value, y[key])) return false;
+  }
+  for (const key in y) if (key !== 'revision' && y[key] !== undefined) count -= 1;
+  return count === 0;
 }
 
-/** Applies one batch to the state. `now` is an ISO timestamp for lastSync. */
+/**
+ * Deep equality of JSON-like data (plain objects, arrays, primitives) as their JSON texts would
+ * compare, key order aside (an undefined property counts as absent), stopping at the first difference.
+ */
+export function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let count = 0;
+  for (const key in x) {
+    const value = x[key];
+    if (value === undefined) continue;
+    count += 1;
+    if (!sameData(value, y[key])) return false;
+  }
+  for (const key in y) if (y[key] !== undefined) count -= 1;
+  return count === 0;
+}
+
+/**
+ * Applies one batch to the state. Costs O(services the batch touches) (plus O(N / 64) pointer copies
+ * for the shared maps): records and merged services are structurally shared with the previous state.
+ */
 export function applyBatch(state: CatalogState, batch: Batch, now: string): Applied {
   const writes: AppliedWrites = { upserts: [], deletes: [], sources: [], services: [] };
   const records = new Map(state.records);
@@ -131,35 +178,35 @@ export function applyBatch(state: CatalogState, batch: Batch, now: string): Appl
   for (const sb of batch) {
     const src = sources.get(sb.sourceId);
     if (!src) continue;
-    const before = records.get(sb.sourceId) ?? new Map<string, HeldRecord>();
+    const before = heldRecordsOf(records.get(sb.sourceId));
     const held = applyRecords(sb, before, writes, touched);
     records.set(sb.sourceId, held);
     const next = nextSource(src, sb, now);
     sources.set(sb.sourceId, next);
-    if (next.stale !== src.stale)
-      for (const key of new Set([...before.keys(), ...held.keys()])) touched.add(key);
+    if (next.stale !== src.stale) {
+      for (const key of before.keys()) touched.add(key);
+      for (const key of held.keys()) touched.add(key);
+    }
     if (sourceChanged(src, next)) changedSources.push(sb.sourceId);
     lastSyncMoved ||= next.lastSync !== src.lastSync;
   }
 
   const revision = state.revision + 1;
-  const services = new Map(state.services);
+  const serviceUpdates: [string, CatalogService | undefined][] = [];
   const serviceChanges: ServiceChange[] = [];
-  let added = false;
   for (const key of [...touched].sort()) {
     const ranked = rankedFor(key, { records, sources });
-    const previous = services.get(key);
+    const previous = state.services.get(key);
     if (ranked.length === 0) {
       if (!previous) continue;
-      services.delete(key);
+      serviceUpdates.push([key, undefined]);
       serviceChanges.push({ ...splitKey(key), op: 'delete' });
       writes.services.push({ ...splitKey(key), revision: null });
       continue;
     }
     const merged = mergeService(ranked, state.domain, revision);
     if (previous && sameService(previous, merged)) continue;
-    added ||= previous === undefined;
-    services.set(key, merged);
+    serviceUpdates.push([key, merged]);
     serviceChanges.push({ ...splitKey(key), op: 'upsert' });
     writes.services.push({ ...splitKey(key), revision });
   }
@@ -174,15 +221,10 @@ export function applyBatch(state: CatalogState, batch: Batch, now: string): Appl
     const src = sources.get(sb.sourceId);
     if (src) writes.sources.push(src);
   }
-  const sortedServices = added ? sortByKey(services) : services;
+  const services = SortedMap.of(state.services).update(serviceUpdates);
   return {
-    state: { ...state, revision, records, sources, services: sortedServices },
+    state: { ...state, revision, records, sources, services },
     writes,
     change: { epoch: state.epoch, revision, services: serviceChanges, sources: changedSources },
   };
-}
-
-/** Keeps the services map in `namespace/name` order so every reader iterates sorted. */
-export function sortByKey<V>(map: ReadonlyMap<string, V>): Map<string, V> {
-  return new Map([...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

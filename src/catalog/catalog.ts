@@ -4,12 +4,13 @@
  * catalog before any source syncs, with every source's records marked stale until it reports.
  */
 import { Subject, type Observable } from 'rxjs';
-import type { ServiceRecord } from '../model/service.js';
+import { serviceKeyOf, type ServiceRecord } from '../model/service.js';
 import { SOURCE_STATES, type SourceState } from '../registry.js';
-import { applyBatch, sortByKey, type Applied } from './apply.js';
+import { applyBatch, type Applied } from './apply.js';
 import type { Batch } from './batch.js';
-import type { CatalogState, HeldRecord, SourceRuntime } from './state.js';
-import type { CatalogStore, StoredCatalog } from './store.js';
+import { heldRecordsOf, type CatalogState, type HeldRecord, type SourceRuntime } from './state.js';
+import { SortedMap } from './sorted-map.js';
+import type { CatalogStore, StoredHead, StoredRecord } from './store.js';
 import { mergeService, type RankedRecord } from './union.js';
 import { buildView } from './view-builder.js';
 import type { CatalogChange, CatalogReader, CatalogService, CatalogView } from './view.js';
@@ -38,7 +39,11 @@ function asState(value: string): SourceState {
   return (SOURCE_STATES as readonly string[]).includes(value) ? (value as SourceState) : 'syncing';
 }
 
-function loadState(stored: StoredCatalog, options: CatalogOptions): CatalogState {
+function loadState(
+  stored: StoredHead,
+  storedRecords: Iterable<StoredRecord>,
+  options: CatalogOptions,
+): CatalogState {
   const sources = new Map<string, SourceRuntime>();
   const storedSources = new Map(stored.sources.map((s) => [s.sourceId, s]));
   for (const s of options.sources) {
@@ -67,28 +72,28 @@ function loadState(stored: StoredCatalog, options: CatalogOptions): CatalogState
       configured: false,
     });
   }
-  const records = new Map<string, Map<string, HeldRecord>>();
-  for (const { sourceId, body } of stored.records) {
-    const record = JSON.parse(body) as ServiceRecord;
-    let held = records.get(sourceId);
-    if (!held) records.set(sourceId, (held = new Map()));
-    held.set(`${record.namespace}/${record.name}`, { record, json: body });
-  }
+  const grouped = new Map<string, [string, HeldRecord][]>();
   const byService = new Map<string, RankedRecord[]>();
-  for (const [sourceId, held] of records) {
+  for (const { sourceId, body } of storedRecords) {
+    const record = JSON.parse(body) as ServiceRecord;
+    const key = serviceKeyOf(record);
+    let held = grouped.get(sourceId);
+    if (!held) grouped.set(sourceId, (held = []));
+    held.push([key, { record }]);
     const src = sources.get(sourceId)!;
-    for (const [key, h] of held) {
-      const list = byService.get(key) ?? [];
-      list.push({ sourceId, priority: src.priority, stale: src.stale, record: h.record });
-      byService.set(key, list);
-    }
+    const ranked = { sourceId, priority: src.priority, stale: src.stale, record };
+    const list = byService.get(key);
+    if (list) list.push(ranked);
+    else byService.set(key, [ranked]);
   }
-  const services = new Map<string, CatalogService>();
+  const records = new Map<string, ReadonlyMap<string, HeldRecord>>();
+  for (const [sourceId, held] of grouped) records.set(sourceId, heldRecordsOf(new Map(held)));
+  const services: [string, CatalogService][] = [];
   for (const [key, ranked] of byService) {
-    services.set(
+    services.push([
       key,
       mergeService(ranked, options.domain, stored.serviceRevisions.get(key) ?? stored.revision),
-    );
+    ]);
   }
   return {
     epoch: stored.epoch,
@@ -96,7 +101,7 @@ function loadState(stored: StoredCatalog, options: CatalogOptions): CatalogState
     domain: options.domain,
     records,
     sources,
-    services: sortByKey(services),
+    services: SortedMap.from(services),
   };
 }
 
@@ -113,10 +118,10 @@ export class Catalog implements CatalogReader, CatalogWriter {
     private readonly store: CatalogStore,
     private readonly options: CatalogOptions,
   ) {
-    const stored = store.load();
-    this.state = loadState(stored, options);
+    const stored = store.loadHead();
+    this.state = loadState(stored, store.records(), options);
     this.log = [...stored.changes];
-    this.warm = stored.revision > 0 && stored.records.length > 0;
+    this.warm = stored.revision > 0 && [...this.state.records.values()].some((held) => held.size > 0);
     this.pruneUnconfigured();
   }
 
@@ -134,7 +139,7 @@ export class Catalog implements CatalogReader, CatalogWriter {
 
   view(): CatalogView {
     if (this.cachedView?.state !== this.state)
-      this.cachedView = { state: this.state, view: buildView(this.state) };
+      this.cachedView = { state: this.state, view: buildView(this.state, this.cachedView) };
     return this.cachedView.view;
   }
 

@@ -25,14 +25,18 @@ export interface StoredSource {
   readonly lastError: string | null;
 }
 
-/** Everything needed to rebuild the in-memory catalog. */
-export interface StoredCatalog {
+/** Everything needed to rebuild the in-memory catalog but the records. */
+export interface StoredHead {
   readonly epoch: string;
   readonly revision: number;
-  readonly records: readonly StoredRecord[];
   readonly sources: readonly StoredSource[];
   readonly serviceRevisions: ReadonlyMap<string, number>;
   readonly changes: readonly CatalogChange[];
+}
+
+/** Everything needed to rebuild the in-memory catalog. */
+export interface StoredCatalog extends StoredHead {
+  readonly records: readonly StoredRecord[];
 }
 
 /** One batch's writes, committed atomically with its revision. */
@@ -109,17 +113,20 @@ export class CatalogStore {
     }
   }
 
-  /** Reads the whole stored catalog (raw rows: the cold-start hot path). */
+  /** Reads the whole stored catalog. */
   load(): StoredCatalog {
+    const head = this.loadHead();
+    return { ...head, records: [...this.records()] };
+  }
+
+  /** Reads everything but the records (raw rows; creates the epoch of a new database). */
+  loadHead(): StoredHead {
     const meta = new Map(this.db.prepare('SELECT key, value FROM meta').raw().all() as [string, string][]);
     let epoch = meta.get('epoch');
     if (epoch === undefined) {
       epoch = randomBytes(4).toString('hex');
       this.statements.setMeta!.run('epoch', epoch);
     }
-    const records = (
-      this.db.prepare('SELECT source_id, body FROM records').raw().all() as [string, string][]
-    ).map(([sourceId, body]) => ({ sourceId, body }));
     const sources = (
       this.db.prepare('SELECT source_id, kind, state, last_sync, last_error FROM sources').raw().all() as [
         string,
@@ -141,14 +148,20 @@ export class CatalogStore {
     const changes = (
       this.db.prepare('SELECT body FROM changes ORDER BY revision').raw().all() as [string][]
     ).map(([body]) => JSON.parse(body) as CatalogChange);
-    return {
-      epoch,
-      revision: Number(meta.get('revision') ?? 0),
-      records,
-      sources,
-      serviceRevisions,
-      changes,
-    };
+    return { epoch, revision: Number(meta.get('revision') ?? 0), sources, serviceRevisions, changes };
+  }
+
+  /**
+   * Every stored record, one raw row at a time: the cold-start hot path, where a body read, parsed
+   * and dropped before the next one is cheaper than holding every body at once. The connection is
+   * busy until the iteration ends.
+   */
+  *records(): Generator<StoredRecord, undefined, undefined> {
+    const rows = this.db.prepare('SELECT source_id, body FROM records').raw().iterate() as IterableIterator<
+      [string, string]
+    >;
+    for (const [sourceId, body] of rows) yield { sourceId, body };
+    return undefined;
   }
 
   /** Commits one batch atomically. */

@@ -106,7 +106,8 @@ export function createCatalogHandlers(ctx: ApiContext): CatalogHandlers {
       if (service === undefined) {
         throw new TributaryError('TRB_API_NOT_FOUND', `service "${key}" not found`);
       }
-      return sendCached(ctx, reply, view, `service?${key}`, () => serviceJson(service));
+      // One body per service object: kept across revisions that leave this service alone.
+      return reply.type(JSON_TYPE).send(ctx.cache.getFor(service, () => serviceJson(service)));
     },
 
     async listSources(request, reply) {

@@ -26,6 +26,20 @@ describe('BodyCache', () => {
     expect(cache.stats()).toMatchObject({ version: 'e-2', entries: 1 });
   });
 
+  it('keeps a body built from one object across versions, and builds a new object its own', () => {
+    const cache = new BodyCache();
+    const first = { name: 'payments' };
+    let builds = 0;
+    const build = (source: { name: string }) => () => ({ ...source, n: ++builds });
+    cache.get(aView('e-1'), 'a', () => 1);
+    expect(cache.getFor(first, build(first))).toBe('{"name":"payments","n":1}');
+    cache.get(aView('e-2'), 'a', () => 2);
+    expect(cache.getFor(first, build(first))).toBe('{"name":"payments","n":1}');
+    const second = { name: 'payments' };
+    expect(cache.getFor(second, build(second))).toBe('{"name":"payments","n":2}');
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 4 });
+  });
+
   it('stays within its bound by evicting the oldest body', () => {
     const cache = new BodyCache(2);
     const view = aView('e-1');
