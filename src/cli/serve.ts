@@ -28,7 +28,7 @@ import { PushScheduler } from '../xds/push-scheduler.js';
 import { ResourceCache } from '../xds/resource-cache.js';
 import { StreamRegistry } from '../xds/stream-registry.js';
 import { XdsServer } from '../xds/transport.js';
-import type { TypeUrl } from '../xds/types.js';
+import { TYPE_URLS, type TypeUrl } from '../xds/types.js';
 import { shortType } from '../xds/observe.js';
 
 /** A running daemon. */
@@ -107,10 +107,9 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     );
   }
   const metrics = createMetrics();
-  metrics.observeView(initial);
-  const subscriptions: Subscription[] = [
-    catalog.changes().subscribe(() => metrics.observeView(catalog.view())),
-  ];
+  // The catalog gauges are set when /metrics is scraped (observeView there), not per batch: a batch
+  // must not cost a walk over every service.
+  const subscriptions: Subscription[] = [];
 
   const xdsLog = logger.child({ component: 'xds' });
   const resources = new ResourceCache(catalog, {
@@ -119,6 +118,8 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     maxDelayMs: config.xds.maxDelay,
     onError: (error, service) =>
       xdsLog.error({ service, error: describeError(error) }, 'xds resources of a service could not be built'),
+    // Cold start: listen first; a read encodes what it asks for, warmUp() encodes the rest after listen.
+    initialBuild: 'on-demand',
   });
   resources.start();
   const syncEncodes = trackEncodes(resources, metrics);
@@ -171,6 +172,18 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     catalog.close();
     throw error;
   }
+
+  const warmStarted = process.hrtime.bigint();
+  resources.warmUp(() =>
+    xdsLog.info(
+      {
+        clusters: resources.encodes[TYPE_URLS.cluster],
+        endpoints: resources.encodes[TYPE_URLS.endpoint],
+        ms: Math.round(Number(process.hrtime.bigint() - warmStarted) / 1e6),
+      },
+      'xds resources encoded',
+    ),
+  );
 
   const stop$ = new Subject<void>();
   const pipelineLog = logger.child({ component: 'pipeline' });

@@ -29,7 +29,16 @@ export interface ResourceCacheOptions {
   readonly maxOnDemand?: number;
   /** Told when a service's resources could not be built; its last good resources stay. */
   readonly onError?: (error: unknown, serviceKey: string) => void;
+  /**
+   * When the clusters and CLAs of the view at `start()` are encoded: all in `start()` ('eager', the
+   * default), or each when first read, or by `warmUp()` ('on-demand': a cold start serves at once).
+   * Both modes answer every read with the same bytes and emit the same changes.
+   */
+  readonly initialBuild?: 'eager' | 'on-demand';
 }
+
+/** How long one warm-up slice may encode before it yields to I/O. */
+const WARM_UP_SLICE_MS = 1;
 
 /** A remembered on-demand name: the services its authority could name, and its current resource. */
 interface OnDemandEntry {
@@ -66,6 +75,20 @@ export class ResourceCache implements ResourceSource {
     [TYPE_URLS.listener]: 0,
     [TYPE_URLS.route]: 0,
   };
+  readonly #initialBuild: 'eager' | 'on-demand';
+  /**
+   * On-demand initial build: per type, the names of the start view not encoded yet, with their
+   * service key. Only ever shrinks: a name leaves when it is encoded, and a service named by a
+   * catalog change is encoded (from the view before it) before the change is applied.
+   */
+  readonly #unbuilt = new Map<TypeUrl, Map<string, string>>([
+    [TYPE_URLS.cluster, new Map()],
+    [TYPE_URLS.endpoint, new Map()],
+  ]);
+  /** Service keys `warmUp()` still has to visit, and where it is. */
+  #warmKeys: readonly string[] = [];
+  #warmNext = 0;
+  #warmTimer: NodeJS.Immediate | undefined;
   #view: CatalogView | undefined;
   #clusterList: readonly EncodedResource[] | undefined;
   #pending = new Set<string>();
@@ -80,17 +103,46 @@ export class ResourceCache implements ResourceSource {
     this.#maxDelayMs = options.maxDelayMs ?? 500;
     this.#maxOnDemand = options.maxOnDemand ?? 10_000;
     this.#onError = options.onError ?? (() => undefined);
+    this.#initialBuild = options.initialBuild ?? 'eager';
   }
 
-  /** Encodes every Cluster and CLA of the current view and follows the catalog's changes. */
+  /**
+   * Takes the current view and follows the catalog's changes. Eager: encodes every Cluster and CLA
+   * now. On demand: only lists their names (O(services)); reads encode what they ask for.
+   */
   start(): void {
     if (this.#subscription !== undefined) return;
     const view = this.#catalog.view();
     this.#view = view;
-    for (const [key, service] of view.services) this.#rebuildService(key, undefined, service, new Map());
+    if (this.#initialBuild === 'on-demand') this.#listUnbuilt(view);
+    else for (const [key, service] of view.services) this.#rebuildService(key, undefined, service, new Map());
     this.#subscription = this.#catalog.changes().subscribe({
       next: (change) => this.#onCatalogChange(change),
       error: (error: unknown) => this.#onError(error, ''),
+    });
+  }
+
+  /**
+   * Encodes what the on-demand start left unencoded, about a millisecond of it per event-loop turn
+   * (reads and I/O go between slices), so the first proxies find their resources ready; `done` is
+   * called once everything is. `stop()` cancels it. With nothing left, `done` is called at once.
+   */
+  warmUp(done?: () => void): void {
+    if (this.#warmTimer !== undefined || this.#subscription === undefined) return;
+    if (this.#warmNext >= this.#warmKeys.length) {
+      done?.();
+      return;
+    }
+    this.#warmTimer = setImmediate(() => {
+      this.#warmTimer = undefined;
+      const until = performance.now() + WARM_UP_SLICE_MS;
+      do {
+        const key = this.#warmKeys[this.#warmNext++]!;
+        this.#buildUnbuilt(TYPE_URLS.cluster, key);
+        this.#buildUnbuilt(TYPE_URLS.endpoint, key);
+      } while (this.#warmNext < this.#warmKeys.length && performance.now() < until);
+      if (this.#warmNext >= this.#warmKeys.length) this.#warmKeys = [];
+      this.warmUp(done);
     });
   }
 
@@ -98,6 +150,8 @@ export class ResourceCache implements ResourceSource {
   stop(): void {
     this.#subscription?.unsubscribe();
     this.#subscription = undefined;
+    if (this.#warmTimer !== undefined) clearImmediate(this.#warmTimer);
+    this.#warmTimer = undefined;
     this.#clearTimers();
     this.#pending.clear();
     this.#changes.complete();
@@ -119,7 +173,11 @@ export class ResourceCache implements ResourceSource {
    * changed when it appears: XDS.md §5 item 13); later requests return the remembered resource.
    */
   get(typeUrl: TypeUrl, name: string): EncodedResource | undefined {
-    if (!isOnDemandType(typeUrl)) return this.#byName.get(typeUrl)?.get(name);
+    if (!isOnDemandType(typeUrl)) {
+      const key = this.#unbuilt.get(typeUrl)?.get(name);
+      if (key !== undefined) this.#buildUnbuilt(typeUrl, key);
+      return this.#byName.get(typeUrl)?.get(name);
+    }
     const table = this.#onDemand.get(typeUrl)!;
     let entry = table.get(name);
     if (entry !== undefined) table.delete(name);
@@ -141,6 +199,8 @@ export class ResourceCache implements ResourceSource {
   /** CDS: every cluster, sorted by name. Nothing else is served to wildcard subscriptions. */
   wildcard(typeUrl: TypeUrl): readonly EncodedResource[] {
     if (typeUrl !== TYPE_URLS.cluster) return [];
+    const unbuilt = this.#unbuilt.get(TYPE_URLS.cluster)!;
+    for (const key of unbuilt.values()) this.#buildUnbuilt(TYPE_URLS.cluster, key);
     this.#clusterList ??= [...this.#byName.get(TYPE_URLS.cluster)!.values()].sort((a, b) =>
       a.name < b.name ? -1 : 1,
     );
@@ -158,6 +218,12 @@ export class ResourceCache implements ResourceSource {
     if (previous === undefined || this.#pending.size === 0) return;
     const keys = this.#pending;
     this.#pending = new Set();
+    // A service still unencoded from an on-demand start is encoded as the previous view had it, so
+    // the rebuild below compares against the same bytes an eager start would hold.
+    for (const key of keys) {
+      this.#buildUnbuilt(TYPE_URLS.cluster, key);
+      this.#buildUnbuilt(TYPE_URLS.endpoint, key);
+    }
     const view = this.#catalog.view();
     this.#view = view;
     const changed: ChangedNames = new Map();
@@ -171,6 +237,52 @@ export class ResourceCache implements ResourceSource {
     );
     if (reshaped.size > 0) this.#refreshOnDemand(reshaped, changed);
     if (changed.size > 0) this.#changes.next({ version: view.version, changed });
+  }
+
+  /** On-demand start: records the names of every service of `view` as not encoded yet. */
+  #listUnbuilt(view: CatalogView): void {
+    const clusters = this.#unbuilt.get(TYPE_URLS.cluster)!;
+    const endpoints = this.#unbuilt.get(TYPE_URLS.endpoint)!;
+    const keys: string[] = [];
+    for (const [key, service] of view.services) {
+      const names = service.ports.map((port) => clusterName(port.number, service.hostname));
+      this.#namesOfService.set(key, names);
+      keys.push(key);
+      for (const name of names) {
+        clusters.set(name, key);
+        endpoints.set(name, key);
+      }
+    }
+    this.#warmKeys = keys;
+    this.#warmNext = 0;
+  }
+
+  /**
+   * Encodes the `typeUrl` resources of one service from the last applied view if they are still
+   * unencoded since an on-demand start. Nobody can hold a resource that was never encoded, so
+   * nothing is announced as changed.
+   */
+  #buildUnbuilt(typeUrl: TypeUrl, key: string): void {
+    const unbuilt = this.#unbuilt.get(typeUrl);
+    const names = this.#namesOfService.get(key);
+    if (unbuilt === undefined || unbuilt.size === 0 || names === undefined) return;
+    let listed = false;
+    for (const name of names) listed = unbuilt.delete(name) || listed;
+    const service = this.#view?.services.get(key);
+    if (!listed || service === undefined) return;
+    const unannounced: ChangedNames = new Map();
+    try {
+      for (const port of service.ports) {
+        const name = clusterName(port.number, service.hostname);
+        const message =
+          typeUrl === TYPE_URLS.cluster
+            ? buildCluster(service, port.number)
+            : buildClusterLoadAssignment(service, port.number);
+        this.#put(typeUrl, name, message, unannounced);
+      }
+    } catch (error) {
+      this.#onError(error, key);
+    }
   }
 
   #onCatalogChange(change: CatalogChange): void {

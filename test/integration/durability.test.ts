@@ -5,6 +5,13 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  TYPE_URLS,
+  endpointPorts,
+  namesOf,
+  openAds,
+  type SotwStream,
+} from '../conformance/support/protocol-client.js';
 import { DaemonProcess, Workspace, getJson, waitForCatalog } from './support/daemon.js';
 
 interface ServiceJson {
@@ -38,6 +45,12 @@ describe('durability', () => {
     return url;
   }
 
+  /** The gRPC port of the last daemon started, from its `listening` line. */
+  async function grpcPort(): Promise<number> {
+    const listening = await daemons[daemons.length - 1]!.waitForLog((l) => l.msg === 'listening');
+    return Number(String(listening.grpc).split(':').pop());
+  }
+
   it('serves the last catalog from SQLite at once, marked stale, when the source cannot sync', async () => {
     ws.write('vms/orders.yaml', vmFile(2));
     let url = await serve();
@@ -63,6 +76,36 @@ describe('durability', () => {
     const still = await getJson<ServiceJson>(`${url}/v1/services/default/orders`);
     expect(still.body.endpoints).toHaveLength(2);
 
+    renameSync(join(ws.dir, 'vms-unmounted'), join(ws.dir, 'vms'));
+  });
+
+  it('serves xDS from the stored catalog as soon as it listens after a restart, before any source syncs', async () => {
+    ws.write('vms/orders.yaml', vmFile(2));
+    ws.write('vms/billing.yaml', vmFile(3).replace('orders', 'billing').replaceAll('10.0.1.', '10.0.2.'));
+    let url = await serve();
+    await waitForCatalog<ServiceJson>(`${url}/v1/services/default/billing`, (s) => s.endpoints?.length === 3);
+    await waitForCatalog<ServiceJson>(`${url}/v1/services/default/orders`, (s) => s.endpoints?.length === 2);
+    expect(await daemons.pop()!.stop()).toBe(0);
+
+    renameSync(join(ws.dir, 'vms'), join(ws.dir, 'vms-unmounted'));
+    url = await serve();
+    const orders = 'outbound|9000||orders.default.svc.cluster.local';
+    const billing = 'outbound|9000||billing.default.svc.cluster.local';
+    const stream: SotwStream = openAds(await grpcPort());
+    try {
+      // The first stream after the restart: every cluster, and a full CLA, never an empty or partial one.
+      stream.request(TYPE_URLS.cluster, []);
+      const cds = await stream.next();
+      expect(namesOf(cds).sort()).toEqual([billing, orders]);
+      stream.ack(cds);
+      stream.request(TYPE_URLS.endpoint, [orders]);
+      const eds = await stream.next();
+      expect(namesOf(eds)).toEqual([orders]);
+      expect(endpointPorts(eds.resources[0]!)).toEqual([9000, 9000]);
+    } finally {
+      stream.close();
+    }
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
     renameSync(join(ws.dir, 'vms-unmounted'), join(ws.dir, 'vms'));
   });
 
