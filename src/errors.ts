@@ -13,6 +13,11 @@ export const ERROR_CODES = {
     description: 'A source (VM file, registry payload) held invalid data.',
   },
   TRB_REGISTRY_UNREACHABLE: { httpStatus: 503, description: 'A registry could not be reached.' },
+  TRB_REGISTRY_REJECTED: {
+    httpStatus: 502,
+    description:
+      'The write-through registration store (Consul) refused a write made for the caller (ACL, bad request); nothing was committed.',
+  },
   TRB_CATALOG_STORE: { httpStatus: 500, description: 'The SQLite catalog store failed.' },
   TRB_API_BAD_REQUEST: { httpStatus: 400, description: 'A request parameter or body was invalid.' },
   TRB_API_NOT_FOUND: { httpStatus: 404, description: 'The requested service or route does not exist.' },

@@ -17,6 +17,7 @@ import { createHealthHandlers } from './routes/health.js';
 import { createWatchHandler } from './routes/watch.js';
 import { createDebugHandlers } from './routes/debug.js';
 import type { XdsDebug } from '../xds/debug.js';
+import { RegistrationWriter } from '../registration/writer.js';
 import type { RegistrationService } from '../registration/service.js';
 import { guardRead, type ApiAuth } from './auth.js';
 import type { ConsulMapping } from './consul-agent-body.js';
@@ -48,6 +49,8 @@ export interface ApiServerOptions {
   /** VM registration (native and Consul-agent API); the routes exist only when given (and `auth` is). */
   readonly registrations?: {
     readonly service: RegistrationService;
+    /** Writes: write-through to Consul first when configured; by default the service alone. */
+    readonly writer?: RegistrationWriter;
     readonly consul: ConsulMapping;
   };
 }
@@ -121,8 +124,10 @@ function registerRoutes(app: FastifyInstance, ctx: ApiContext, options: ApiServe
     app.get('/debug/config_dump', read, debug.configDump);
   }
   if (options.registrations && options.auth) {
-    registerRegistrationRoutes(app, options.registrations.service, options.auth);
-    registerConsulAgentRoutes(app, options.registrations.service, options.auth, options.registrations.consul);
+    const { service, consul } = options.registrations;
+    const writer = options.registrations.writer ?? new RegistrationWriter(service, undefined, options.logger);
+    registerRegistrationRoutes(app, service, writer, options.auth);
+    registerConsulAgentRoutes(app, service, writer, options.auth, consul);
   }
 }
 

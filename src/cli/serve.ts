@@ -8,11 +8,14 @@ import { Subject, type Subscription } from 'rxjs';
 import type { Logger } from 'pino';
 import { registryFactories } from '../../registries/index.js';
 import { restRegistryFactory, type RestSourceConfig } from '../../registries/rest/index.js';
+import { restSourceSchema } from '../../registries/rest/config.js';
 import type { ApiAuth } from '../api/auth.js';
 import { TokenBuckets } from '../auth/rate-limit.js';
 import { loadTokens } from '../auth/tokens.js';
 import { RegistrationService } from '../registration/service.js';
 import { RegistrationStore } from '../registration/store.js';
+import { RegistrationWriter } from '../registration/writer.js';
+import { ConsulMirror } from '../registration/consul-mirror.js';
 import { createApiServer, type ApiServer } from '../api/server.js';
 import { Catalog } from '../catalog/catalog.js';
 import { CatalogStore } from '../catalog/store.js';
@@ -56,7 +59,14 @@ function openRegistrations(
   config: Config,
   dbPath: string,
   logger: Logger,
-): { service: RegistrationService; store: RegistrationStore; settings: RestSourceConfig } | undefined {
+):
+  | {
+      service: RegistrationService;
+      store: RegistrationStore;
+      writer: RegistrationWriter;
+      settings: RestSourceConfig;
+    }
+  | undefined {
   const source = config.sources.find((s) => s.kind === restRegistryFactory.kind);
   if (source === undefined) return undefined;
   const settings = source.settings as RestSourceConfig;
@@ -68,8 +78,23 @@ function openRegistrations(
     logger: logger.child({ component: 'registration', source: source.id }),
   });
   service.start();
-  logger.info({ source: source.id, registrations: store.size }, 'registration store opened');
-  return { service, store, settings };
+  const log = logger.child({ component: 'registration', source: source.id });
+  const mirror =
+    settings.registrationStore === 'consul'
+      ? new ConsulMirror(
+          settings.consul ?? restSourceSchema.shape.consul.unwrap().parse({}),
+          { namespaceMetaKey: settings.consulNamespaceMetaKey },
+          log,
+          config.baseDir,
+        )
+      : undefined;
+  const writer = new RegistrationWriter(service, mirror, log);
+  logger.info(
+    { source: source.id, registrations: store.size, writeThrough: writer.store },
+    'registration store opened',
+  );
+  if (mirror) void writer.resync();
+  return { service, store, writer, settings };
 }
 
 /** Starts the daemon: warm catalog first, then the HTTP server, then the sources. */
@@ -149,6 +174,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
       ? {
           registrations: {
             service: registrations.service,
+            writer: registrations.writer,
             consul: {
               defaultNamespace: registrations.settings.consulDefaultNamespace,
               namespaceMetaKey: registrations.settings.consulNamespaceMetaKey,
@@ -168,6 +194,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     resources.stop();
     observed.stop();
     registrations?.service.stop();
+    await registrations?.writer.close();
     registrations?.store.close();
     catalog.close();
     throw error;
@@ -245,6 +272,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
       observed.stop();
       for (const s of subscriptions) s.unsubscribe();
       registrations?.service.stop();
+      await registrations?.writer.close();
       registrations?.store.close();
       catalog.close();
       logger.info({ revision: catalog.view().revision }, 'stopped');

@@ -118,6 +118,19 @@ export class RegistrationService implements RegistrationFeed {
 
   /** Creates or replaces the registration `input.id`; a re-registration renews it. */
   register(input: RegistrationInput, principal: Principal): { registration: Registration; created: boolean } {
+    const planned = this.planRegister(input, principal);
+    this.commit(planned.registration, this.store.get(input.id), this.now());
+    return planned;
+  }
+
+  /**
+   * What `register` would commit, with every check (scope, conflicts, capacity) made and nothing
+   * written: a write-through store is written with it first.
+   */
+  planRegister(
+    input: RegistrationInput,
+    principal: Principal,
+  ): { registration: Registration; created: boolean } {
     requireWrite(principal, input.namespace, 'body.namespace');
     const existing = this.store.get(input.id);
     if (existing !== undefined && existing.namespace !== input.namespace) {
@@ -151,32 +164,40 @@ export class RegistrationService implements RegistrationFeed {
       registeredAt: existing?.registeredAt ?? now,
       lastHeartbeatAt: now,
     };
-    this.commit(registration, existing, now);
     return { registration, created: existing === undefined };
   }
 
   /** Renews the registration `id`, optionally with a new status and note. */
   heartbeat(id: string, input: HeartbeatInput, principal: Principal): Registration {
-    const existing = this.require(id);
-    requireWrite(principal, existing.namespace, 'params.id');
-    const now = this.now();
-    const registration: Registration = {
+    const registration = this.planHeartbeat(id, input, principal);
+    this.commit(registration, this.store.get(id), this.now());
+    return registration;
+  }
+
+  /** What `heartbeat` would commit, checked and not written. */
+  planHeartbeat(id: string, input: HeartbeatInput, principal: Principal): Registration {
+    const existing = this.requireWritable(id, principal);
+    return {
       ...existing,
       status: input.status ?? existing.status,
       note: input.note ?? existing.note,
-      lastHeartbeatAt: now,
+      lastHeartbeatAt: this.now(),
     };
-    this.commit(registration, existing, now);
-    return registration;
   }
 
   /** Removes the registration `id` at once. */
   deregister(id: string, principal: Principal): Registration {
-    const existing = this.require(id);
-    requireWrite(principal, existing.namespace, 'params.id');
+    const existing = this.requireWritable(id, principal);
     this.store.delete([id]);
     this.unindex(existing);
     this.feed.next({ type: 'delete', registration: existing, reason: 'deregistered' });
+    return existing;
+  }
+
+  /** The registration `id`, if `principal` may write it (404 and 403 otherwise). */
+  requireWritable(id: string, principal: Principal): Registration {
+    const existing = this.require(id);
+    requireWrite(principal, existing.namespace, 'params.id');
     return existing;
   }
 

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ReportedStatus } from '../../model/registration.js';
 import type { RegistrationService } from '../../registration/service.js';
+import type { RegistrationWriter } from '../../registration/writer.js';
 import { TributaryError } from '../../errors.js';
 import { guardRead, requirePrincipal, requireToken, type ApiAuth } from '../auth.js';
 import {
@@ -54,6 +55,7 @@ function sendPlainError(error: unknown, request: FastifyRequest, reply: FastifyR
 export function registerConsulAgentRoutes(
   app: FastifyInstance,
   service: RegistrationService,
+  writer: RegistrationWriter,
   auth: ApiAuth,
   mapping: ConsulMapping,
 ): void {
@@ -64,7 +66,7 @@ export function registerConsulAgentRoutes(
 
     routes.put('/v1/agent/service/register', write, async (request: FastifyRequest, reply: FastifyReply) => {
       const input = consulToRegistrationInput(request.body, mapping, remoteAddressOf(request));
-      service.register(input, requirePrincipal(request));
+      await writer.register(input, requirePrincipal(request));
       return reply.code(200).send();
     });
 
@@ -76,7 +78,7 @@ export function registerConsulAgentRoutes(
         if (service.get(id) === undefined) {
           throw new TributaryError('TRB_API_NOT_FOUND', `Unknown service ID "${id}"`, { field: 'params.id' });
         }
-        service.deregister(id, requirePrincipal(request));
+        await writer.deregister(id, requirePrincipal(request));
         return reply.code(200).send();
       },
     );
@@ -89,12 +91,12 @@ export function registerConsulAgentRoutes(
         if (params.action === 'update') {
           const { checkId } = parseInput(z.object({ checkId: z.string().min(1) }), request.params, 'params');
           const body = parseInput(consulCheckUpdateSchema, request.body, 'body');
-          renew(checkId, body?.Status ?? 'passing', body?.Output ?? '', request);
+          await renew(checkId, body?.Status ?? 'passing', body?.Output ?? '', request);
           return reply.code(200).send();
         }
         const { action, checkId } = parseInput(checkParamsSchema, request.params, 'params');
         const { note } = parseInput(noteQuerySchema, request.query, 'query');
-        renew(checkId, ACTIONS[action]!, note ?? '', request);
+        await renew(checkId, ACTIONS[action]!, note ?? '', request);
         return reply.code(200).send();
       },
     );
@@ -113,13 +115,18 @@ export function registerConsulAgentRoutes(
   });
 
   /** A TTL check update: renews the registration owning the check with the given status and note. */
-  function renew(checkId: string, status: ReportedStatus, note: string, request: FastifyRequest): void {
+  async function renew(
+    checkId: string,
+    status: ReportedStatus,
+    note: string,
+    request: FastifyRequest,
+  ): Promise<void> {
     const registration = service.getByCheckId(checkId);
     if (registration === undefined) {
       throw new TributaryError('TRB_API_NOT_FOUND', `Unknown check ID "${checkId}"`, {
         field: 'params.checkId',
       });
     }
-    service.heartbeat(registration.id, { status, note }, requirePrincipal(request));
+    await writer.heartbeat(registration.id, { status, note }, requirePrincipal(request));
   }
 }

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { mayList } from '../../auth/scopes.js';
 import type { RegistrationService } from '../../registration/service.js';
+import type { RegistrationWriter } from '../../registration/writer.js';
 import { guardRead, principalOf, requirePrincipal, requireToken, type ApiAuth } from '../auth.js';
 import { installLenientJson } from '../json-body.js';
 import { parseInput } from '../query.js';
@@ -39,6 +40,7 @@ export function visibleNamespaces(request: FastifyRequest): (namespace: string) 
 export function registerRegistrationRoutes(
   app: FastifyInstance,
   service: RegistrationService,
+  writer: RegistrationWriter,
   auth: ApiAuth,
 ): void {
   void app.register(async (routes) => {
@@ -48,7 +50,7 @@ export function registerRegistrationRoutes(
     routes.put('/v1/registrations/:id', write, async (request: FastifyRequest, reply: FastifyReply) => {
       const { id } = parseInput(idParamsSchema, request.params, 'params');
       const body = parseInput(registrationBodySchema, request.body, 'body');
-      const { registration, created } = service.register(
+      const { registration, created } = await writer.register(
         toRegistrationInput(id, body),
         requirePrincipal(request),
       );
@@ -61,14 +63,14 @@ export function registerRegistrationRoutes(
       async (request: FastifyRequest, reply: FastifyReply) => {
         const { id } = parseInput(idParamsSchema, request.params, 'params');
         const body = parseInput(heartbeatBodySchema, request.body, 'body');
-        const registration = service.heartbeat(id, toHeartbeatInput(body), requirePrincipal(request));
+        const registration = await writer.heartbeat(id, toHeartbeatInput(body), requirePrincipal(request));
         return reply.send(registrationJson(registration, service.now()));
       },
     );
 
     routes.delete('/v1/registrations/:id', write, async (request: FastifyRequest, reply: FastifyReply) => {
       const { id } = parseInput(idParamsSchema, request.params, 'params');
-      service.deregister(id, requirePrincipal(request));
+      await writer.deregister(id, requirePrincipal(request));
       return reply.code(204).send();
     });
 

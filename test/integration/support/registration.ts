@@ -19,6 +19,10 @@ export interface RegistrationSetup {
   readonly grace?: string;
   readonly perSecond?: number;
   readonly burst?: number;
+  /** More YAML lines of the rest source (indented 4 spaces), e.g. registrationStore: consul. */
+  readonly restExtra?: string;
+  /** More sources (YAML list items indented 2 spaces). */
+  readonly sources?: string;
 }
 
 /** Writes the config: the file source on ./vms plus a rest source and two tokens (shop, ops). */
@@ -29,7 +33,7 @@ export function registrationConfig(ws: Workspace, setup: RegistrationSetup = {},
     name: vms
     ttl: ${setup.ttl ?? '30s'}
     grace: ${setup.grace ?? '1m'}
-auth:
+${setup.restExtra ?? ''}${setup.sources ?? ''}auth:
   tokens:
     - { name: shop-vms, sha256: "${sha256(SECRETS.shop)}", scopes: ["register:shop"] }
     - { name: ops, sha256: "${sha256(SECRETS.ops)}", scopes: [admin] }

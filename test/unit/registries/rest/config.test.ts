@@ -22,10 +22,27 @@ describe('rest source configuration', () => {
     });
   });
 
-  it('refuses registrationStore: consul as not supported yet, naming the field', () => {
-    expect(() => parse('sources:\n  - { kind: rest, name: vms, registrationStore: consul }\n')).toThrow(
-      /tributary\.yaml:2:\d+: sources\[0\]\.registrationStore: registrationStore: "consul" \(write-through to a Consul agent\) is not supported yet/,
+  it('takes registrationStore: consul with the agent settings, defaulting to the local agent', () => {
+    const config = parse(
+      'sources:\n  - kind: rest\n    name: vms\n    registrationStore: consul\n    consul: { address: "https://consul.internal:8501", token: abc, timeout: 2s }\n',
     );
+    expect(config.sources[0]?.settings).toMatchObject({
+      registrationStore: 'consul',
+      consul: { address: 'https://consul.internal:8501', token: 'abc', timeout: 2000 },
+    });
+    const local = parse('sources:\n  - { kind: rest, name: vms, registrationStore: consul }\n');
+    expect(local.sources[0]?.settings).toMatchObject({ registrationStore: 'consul' });
+  });
+
+  it('refuses a consul block without registrationStore: consul, and a bad agent address, naming the field', () => {
+    expect(() => parse('sources:\n  - { kind: rest, name: vms, consul: { token: abc } }\n')).toThrow(
+      /sources\[0\]\.consul: is only used with registrationStore: consul/,
+    );
+    expect(() =>
+      parse(
+        'sources:\n  - { kind: rest, name: vms, registrationStore: consul, consul: { address: "consul:8500" } }\n',
+      ),
+    ).toThrow(/sources\[0\]\.consul\.address: must be an http:\/\/ or https:\/\/ URL/);
   });
 
   it('allows one rest source only, and checks durations and tokens', () => {
