@@ -1,34 +1,11 @@
 /** The consul source's own configuration fields (`kind`, `name` and `priority` are added by the loader). */
 import { z } from 'zod';
+import { durationField } from '../shared/duration.js';
 import { PROTOCOLS } from '../../src/model/service.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** Consul caps a blocking query's wait at 10 minutes. */
 export const MAX_WAIT_MS = 600_000;
-
-/** `500ms`, `15s`, `5m`, or a number of seconds → milliseconds within [min, max]. */
-const duration = (fallback: string, minMs: number, maxMs: number) =>
-  z
-    .union([z.string(), z.number()])
-    .default(fallback)
-    .transform((value, ctx) => {
-      const match = typeof value === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim()) : null;
-      const ms =
-        typeof value === 'number'
-          ? Math.round(value * 1000)
-          : match
-            ? Math.round(Number(match[1]) * UNITS[match[2] ?? 's']!)
-            : NaN;
-      if (!Number.isFinite(ms) || ms < minMs || ms > maxMs) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `"${value}" is not a duration from ${minMs} ms to ${maxMs / 1000} s (like 250ms, 15s, 5m)`,
-        });
-        return z.NEVER;
-      }
-      return ms;
-    });
 
 const patterns = (description: string) => z.array(z.string().min(1)).default([]).describe(description);
 
@@ -88,17 +65,17 @@ export const consulSourceSchema = z
       .describe(
         'Read consistency: stale spreads reads over every server; consistent asks the leader to confirm.',
       ),
-    wait: duration('5m', 100, MAX_WAIT_MS).describe(
+    wait: durationField('5m', 100, MAX_WAIT_MS).describe(
       'Longest a blocking query is held by Consul (it adds up to wait/16 of jitter).',
     ),
-    minInterval: duration('200ms', 0, 60_000).describe(
+    minInterval: durationField('200ms', 0, 60_000).describe(
       'Least time between two queries of one watch (the index can move without a relevant change).',
     ),
-    retryBase: duration('1s', 10, 600_000).describe(
+    retryBase: durationField('1s', 10, 600_000).describe(
       'First retry delay after a failed query (doubles per failure, with jitter).',
     ),
-    retryMax: duration('30s', 10, 3_600_000).describe('Cap on the retry delay.'),
-    requestTimeout: duration('10s', 100, 600_000).describe(
+    retryMax: durationField('30s', 10, 3_600_000).describe('Cap on the retry delay.'),
+    requestTimeout: durationField('10s', 100, 600_000).describe(
       'Time allowed for Consul to answer, on top of the wait of a blocking query.',
     ),
     maxWatches: z

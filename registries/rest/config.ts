@@ -1,31 +1,8 @@
 /** The rest source's own configuration fields (`kind`, `name` and `priority` are added by the loader). */
 import { z } from 'zod';
+import { durationField } from '../shared/duration.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `500ms`, `15s`, `1m`, `1h`, or a number of seconds → milliseconds within [min, max]. */
-const duration = (fallback: string, minMs: number, maxMs: number) =>
-  z
-    .union([z.string(), z.number()])
-    .default(fallback)
-    .transform((value, ctx) => {
-      const match = typeof value === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim()) : null;
-      const ms =
-        typeof value === 'number'
-          ? Math.round(value * 1000)
-          : match
-            ? Math.round(Number(match[1]) * UNITS[match[2] ?? 's']!)
-            : NaN;
-      if (!Number.isFinite(ms) || ms < minMs || ms > maxMs) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `"${value}" is not a duration from ${minMs} ms to ${maxMs / 3_600_000} h (like 500ms, 15s, 1m)`,
-        });
-        return z.NEVER;
-      }
-      return ms;
-    });
 
 /** The Consul agent that `registrationStore: consul` writes through to. */
 const consulAgentSchema = z.strictObject({
@@ -43,7 +20,7 @@ const consulAgentSchema = z.strictObject({
   caFile: z.string().min(1).optional().describe('CA bundle that signs the agent certificate (PEM).'),
   certFile: z.string().min(1).optional().describe('Client certificate for mutual TLS (PEM).'),
   keyFile: z.string().min(1).optional().describe('Key of the client certificate (PEM).'),
-  timeout: duration('5s', 100, 60_000).describe('Timeout of one write to the agent.'),
+  timeout: durationField('5s', 100, 60_000).describe('Timeout of one write to the agent.'),
 });
 
 /**
@@ -53,10 +30,10 @@ const consulAgentSchema = z.strictObject({
  */
 export const restSourceSchema = z
   .strictObject({
-    ttl: duration('30s', 100, 24 * 3_600_000).describe(
+    ttl: durationField('30s', 100, 24 * 3_600_000).describe(
       'Time to live of a registration that names none: without a heartbeat within it, its endpoints turn unhealthy.',
     ),
-    grace: duration('1m', 0, 7 * 24 * 3_600_000).describe(
+    grace: durationField('1m', 0, 7 * 24 * 3_600_000).describe(
       'Time after the TTL ran out before a registration that names none is removed.',
     ),
     maxRegistrations: z

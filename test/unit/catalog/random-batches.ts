@@ -10,17 +10,9 @@ import { serviceKeyOf, type ServiceRecord } from '../../../src/model/service.js'
 import type { SourceState } from '../../../src/registry.js';
 import { aServiceRecord, anEndpoint } from '../../support/builders.js';
 
-/** mulberry32: a small seeded generator, so a failing sequence can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The bench's seeded generator (mulberry32), so a failing sequence can be replayed. */
+export { rng } from '../../../bench/workloads/catalog.js';
+import { rng } from '../../../bench/workloads/catalog.js';
 
 export const RANDOM_SOURCES: readonly CatalogSource[] = [
   { id: 'file/vms', kind: 'file', priority: 0 },

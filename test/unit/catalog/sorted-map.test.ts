@@ -1,17 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { SortedMap } from '../../../src/catalog/sorted-map.js';
-
-/** mulberry32: a small seeded generator, so a failing sequence can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './random-batches.js';
 
 const length = (value: string): number => value.length;
 
