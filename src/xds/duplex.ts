@@ -190,7 +190,7 @@ export abstract class EngineStream<Req extends RequestHead, Res>
     if (this.ended || this.awaitingDrain || this.duplex.closed) return 0;
     let sent = 0;
     for (const typeUrl of PUSH_ORDER) {
-      if (this.awaitingDrain) break;
+      if (this.awaitingDrain || this.slot.empty) break;
       const work = this.slot.take(typeUrl);
       const sub = this.subscriptions.get(typeUrl);
       if (work === undefined || sub === undefined) continue;

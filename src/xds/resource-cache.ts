@@ -174,8 +174,11 @@ export class ResourceCache implements ResourceSource {
    */
   get(typeUrl: TypeUrl, name: string): EncodedResource | undefined {
     if (!isOnDemandType(typeUrl)) {
-      const key = this.#unbuilt.get(typeUrl)?.get(name);
-      if (key !== undefined) this.#buildUnbuilt(typeUrl, key);
+      const unbuilt = this.#unbuilt.get(typeUrl);
+      if (unbuilt !== undefined && unbuilt.size > 0) {
+        const key = unbuilt.get(name);
+        if (key !== undefined) this.#buildUnbuilt(typeUrl, key);
+      }
       return this.#byName.get(typeUrl)?.get(name);
     }
     const table = this.#onDemand.get(typeUrl)!;

@@ -162,8 +162,10 @@ export class Subscription {
    */
   setSotwNames(names: readonly string[]): SubscriptionUpdate {
     // The same list as last time (every ACK) leads to the same state: skip the set arithmetic.
-    if (this.lastSotwNames !== undefined && sameList(this.lastSotwNames, names)) return UNCHANGED;
-    this.lastSotwNames = [...names];
+    const last = this.lastSotwNames;
+    if (last !== undefined && (last === names || sameList(last, names))) return UNCHANGED;
+    // A frozen list (the request decoder's) cannot change under us: keep it, the next ACK hands it back.
+    this.lastSotwNames = Object.isFrozen(names) ? names : [...names];
     const hadWildcard = this.wildcardFlag;
     const explicit = new Set(names.filter((n) => n !== WILDCARD));
     if (names.length > 0) this.named = true;
@@ -233,7 +235,7 @@ export class Subscription {
 
   /** `name` exists (again). */
   markPresent(name: string): void {
-    this.missingNames.delete(name);
+    if (this.missingNames.size > 0) this.missingNames.delete(name);
   }
 
   /** Record a response handed to the transport. */

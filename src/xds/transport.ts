@@ -1,14 +1,15 @@
 /**
  * The only @grpc/grpc-js importer (STYLE.md habit 7): binds the SotW and delta engines to ADS and to
- * the per-type CDS/EDS/LDS/RDS services. Requests are decoded here, responses are spliced from the
- * resources' cached bytes and written with a passthrough serializer (no per-stream re-encoding).
+ * the per-type CDS/EDS/LDS/RDS services. Requests are decoded here; responses are spliced from the
+ * resources' cached bytes by the methods' serializers when grpc-js frames them (no per-stream
+ * re-encoding).
  */
 import * as grpc from '@grpc/grpc-js';
 import {
+  SotwRequestDecoder,
   decodeDeltaRequest,
-  decodeSotwRequest,
   encodeDeltaResponse,
-  encodeSotwResponse,
+  serializeSotwResponse,
 } from './codec/index.js';
 import { DeltaStream } from './delta-stream.js';
 import type { EngineOptions, XdsCloseError, XdsDuplex } from './duplex.js';
@@ -21,19 +22,22 @@ import {
   type TypeUrl,
 } from './types.js';
 
-type Call = grpc.ServerDuplexStream<Buffer, Buffer>;
+/**
+ * A call whose responses are the engines' response objects: grpc-js serializes each one when it
+ * frames it (`responseSerialize` below), so the encoded bytes go straight from a shared scratch
+ * buffer into grpc-js's frame, and a response still queued behind backpressure holds only references
+ * to the shared resource bytes.
+ */
+type Call<Res> = grpc.ServerDuplexStream<Buffer, Res>;
 
 const passthrough = (b: Buffer): Buffer => b;
 
-/** Adapts a grpc-js duplex call to the engines' XdsDuplex, encoding responses on the way out. */
+/** Adapts a grpc-js duplex call to the engines' XdsDuplex. */
 class GrpcDuplex<Res> implements XdsDuplex<Res> {
   private ended = false;
   readonly peer: string;
 
-  constructor(
-    private readonly call: Call,
-    private readonly encode: (response: Res) => Buffer,
-  ) {
+  constructor(private readonly call: Call<Res>) {
     this.peer = call.getPeer();
     const end = (): void => {
       this.ended = true;
@@ -48,7 +52,7 @@ class GrpcDuplex<Res> implements XdsDuplex<Res> {
 
   send(response: Res): boolean {
     if (this.closed) return true;
-    return this.call.write(this.encode(response));
+    return this.call.write(response);
   }
 
   onDrain(listener: () => void): void {
@@ -70,12 +74,11 @@ type Engine = {
 };
 
 function bind<Req, Res>(
-  call: Call,
-  encode: (response: Res) => Buffer,
+  call: Call<Res>,
   decode: (bytes: Uint8Array) => Req,
   create: (duplex: XdsDuplex<Res>) => Engine & { handleRequest(request: Req): void },
 ): void {
-  const engine = create(new GrpcDuplex(call, encode));
+  const engine = create(new GrpcDuplex(call));
   call.on('data', (bytes: Buffer) => {
     let request: Req;
     try {
@@ -94,17 +97,27 @@ function bind<Req, Res>(
   call.on('error', () => engine.handleClose());
 }
 
-function method(path: string): grpc.MethodDefinition<Buffer, Buffer> {
+/**
+ * A bidi method whose requests arrive as bytes and whose responses are serialized by `serialize`.
+ * grpc-js copies what `serialize` returns into its own frame before anything else runs, so a view
+ * into scratch space is fine.
+ */
+function method<Res>(path: string, serialize: (response: Res) => Buffer): grpc.MethodDefinition<Buffer, Res> {
   return {
     path,
     requestStream: true,
     responseStream: true,
     requestSerialize: passthrough,
     requestDeserialize: passthrough,
-    responseSerialize: passthrough,
-    responseDeserialize: passthrough,
+    responseSerialize: serialize,
+    responseDeserialize: () => {
+      throw new Error('xDS responses are never deserialized by the server');
+    },
   };
 }
+
+const sotwMethod = (path: string) => method(path, serializeSotwResponse);
+const deltaMethod = (path: string) => method(path, encodeDeltaResponse);
 
 const PER_TYPE: readonly { service: string; sotw: string; delta: string; typeUrl: TypeUrl }[] = [
   {
@@ -149,18 +162,23 @@ export class XdsServer {
       'grpc.keepalive_time_ms': options.keepaliveMs ?? 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
       'grpc.max_receive_message_length': 4 * 1024 * 1024,
+      // Nothing reads channelz; left on, grpc-js timestamps every message sent and received.
+      'grpc.enable_channelz': 0,
     });
     const ads = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
     this.server.addService(
       {
-        StreamAggregatedResources: method(`/${ads}/StreamAggregatedResources`),
-        DeltaAggregatedResources: method(`/${ads}/DeltaAggregatedResources`),
+        StreamAggregatedResources: sotwMethod(`/${ads}/StreamAggregatedResources`),
+        DeltaAggregatedResources: deltaMethod(`/${ads}/DeltaAggregatedResources`),
       },
       { StreamAggregatedResources: this.sotw(undefined), DeltaAggregatedResources: this.delta(undefined) },
     );
     for (const t of PER_TYPE) {
       this.server.addService(
-        { [t.sotw]: method(`/${t.service}/${t.sotw}`), [t.delta]: method(`/${t.service}/${t.delta}`) },
+        {
+          [t.sotw]: sotwMethod(`/${t.service}/${t.sotw}`),
+          [t.delta]: deltaMethod(`/${t.service}/${t.delta}`),
+        },
         { [t.sotw]: this.sotw(t.typeUrl), [t.delta]: this.delta(t.typeUrl) },
       );
     }
@@ -171,21 +189,22 @@ export class XdsServer {
     return typeUrl === undefined ? { ...rest, ads: true } : { ...rest, ads: false, fixedTypeUrl: typeUrl };
   }
 
-  private sotw(typeUrl: TypeUrl | undefined): grpc.handleBidiStreamingCall<Buffer, Buffer> {
-    return (call) =>
+  private sotw(typeUrl: TypeUrl | undefined): grpc.handleBidiStreamingCall<Buffer, SotwResponse> {
+    return (call) => {
+      // Per stream: ACKs repeat the subscription's resource_names, which the decoder recognises.
+      const decoder = new SotwRequestDecoder();
       bind(
         call,
-        (r: SotwResponse) => encodeSotwResponse(r),
-        decodeSotwRequest,
+        (bytes) => decoder.decode(bytes),
         (duplex) => new SotwStream(this.options.source, duplex, this.engineOptions(typeUrl)),
       );
+    };
   }
 
-  private delta(typeUrl: TypeUrl | undefined): grpc.handleBidiStreamingCall<Buffer, Buffer> {
+  private delta(typeUrl: TypeUrl | undefined): grpc.handleBidiStreamingCall<Buffer, DeltaResponse> {
     return (call) =>
       bind(
         call,
-        (r: DeltaResponse) => encodeDeltaResponse(r),
         decodeDeltaRequest,
         (duplex) => new DeltaStream(this.options.source, duplex, this.engineOptions(typeUrl)),
       );

@@ -8,12 +8,20 @@ export {
   toJson,
   type EncodedBytes,
 } from './resource.js';
-export { decodeDeltaRequest, decodeSotwRequest, encodeDeltaRequest, encodeSotwRequest } from './requests.js';
+export {
+  SotwRequestDecoder,
+  decodeDeltaRequest,
+  decodeSotwRequest,
+  encodeDeltaRequest,
+  encodeSotwRequest,
+  slowDecodeSotwRequest,
+} from './requests.js';
 export {
   decodeDeltaResponse,
   decodeSotwResponse,
   encodeDeltaResponse,
   encodeSotwResponse,
+  serializeSotwResponse,
   type DecodedDeltaResponse,
   type DecodedResource,
   type DecodedSotwResponse,

@@ -88,16 +88,36 @@ function encodeMessage(typeUrl: string, message: Record<string, unknown>): Uint8
   return type.encode(type.fromObject(message)).finish();
 }
 
-/** Replaces every `{ '@type': url, ... }` by `{ type_url, value }`, children before parents. */
+/**
+ * Replaces every `{ '@type': url, ... }` by `{ type_url, value }`, children before parents. Copy on
+ * write: a subtree without a nested Any is returned as is (a CLA, the per-change encode, has none),
+ * so only the path from the root to each Any is copied. The input is never modified.
+ */
 function packAnys(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(packAnys);
   if (node === null || typeof node !== 'object' || ArrayBuffer.isView(node)) return node;
-  const fields: Record<string, unknown> = {};
-  let typeUrl: string | undefined;
-  for (const [key, child] of Object.entries(node)) {
-    if (key === ANY_TYPE_KEY) typeUrl = String(child);
-    else fields[key] = packAnys(child);
+  if (Array.isArray(node)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < node.length; i += 1) {
+      const child: unknown = node[i];
+      const packed = packAnys(child);
+      if (packed !== child) (copy ??= node.slice())[i] = packed;
+    }
+    return copy ?? node;
   }
-  if (typeUrl === undefined) return fields;
-  return { type_url: typeUrl, value: encodeMessage(typeUrl, fields) };
+  const record = node as Record<string, unknown>;
+  let fields: Record<string, unknown> | undefined;
+  let typeUrl: string | undefined;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const child = record[key];
+    if (key === ANY_TYPE_KEY) {
+      typeUrl = String(child);
+      continue;
+    }
+    const packed = packAnys(child);
+    if (packed !== child) (fields ??= { ...record })[key] = packed;
+  }
+  if (typeUrl === undefined) return fields ?? node;
+  const { [ANY_TYPE_KEY]: _type, ...message } = fields ?? record;
+  return { type_url: typeUrl, value: encodeMessage(typeUrl, message) };
 }

@@ -25,14 +25,86 @@ const wrappedAnys = new WeakMap<EncodedResource, Uint8Array>();
  * (only for clients advertising it: XDS.md §1.9).
  */
 export function encodeSotwResponse(response: SotwResponse): Buffer {
-  const writer = protobuf.Writer.create();
-  if (response.versionInfo !== '') writer.uint32(TAG.f1).string(response.versionInfo);
-  for (const resource of response.resources) {
-    writer.uint32(TAG.f2).bytes(response.wrapInResource ? wrappedAnyOf(resource) : resource.any);
+  return encodeSotwResponseWith(response, (size) => Buffer.allocUnsafe(size));
+}
+
+/** Scratch space `serializeSotwResponse` writes into; grown on demand, kept while it is not huge. */
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+const MAX_SCRATCH = 4 * 1024 * 1024;
+
+function scratchOf(size: number): Buffer {
+  if (size > scratch.length) {
+    if (size > MAX_SCRATCH) return Buffer.allocUnsafeSlow(size);
+    scratch = Buffer.allocUnsafeSlow(Math.min(MAX_SCRATCH, Math.max(size, 2 * scratch.length)));
   }
-  writer.uint32(TAG.f4).string(response.typeUrl);
-  if (response.nonce !== '') writer.uint32(TAG.f5).string(response.nonce);
-  return toBuffer(writer.finish());
+  return scratch.subarray(0, size);
+}
+
+/**
+ * `encodeSotwResponse` into a scratch buffer shared by every call: the result is valid only until the
+ * next call. For a serializer whose caller copies the bytes at once (grpc-js frames every message
+ * into a fresh buffer of its own), so a push allocates one buffer per stream, not two.
+ */
+export function serializeSotwResponse(response: SotwResponse): Buffer {
+  return encodeSotwResponseWith(response, scratchOf);
+}
+
+function encodeSotwResponseWith(response: SotwResponse, allocate: (size: number) => Buffer): Buffer {
+  // Once per stream per push: sized first, then written into one buffer (no protobufjs Writer ops).
+  const { versionInfo, typeUrl, nonce, resources, wrapInResource } = response;
+  const versionLength = Buffer.byteLength(versionInfo);
+  const typeUrlLength = Buffer.byteLength(typeUrl);
+  const nonceLength = Buffer.byteLength(nonce);
+  let size = fieldSize(typeUrlLength);
+  if (versionLength > 0) size += fieldSize(versionLength);
+  if (nonceLength > 0) size += fieldSize(nonceLength);
+  const anys: Uint8Array[] = new Array<Uint8Array>(resources.length);
+  for (let i = 0; i < resources.length; i += 1) {
+    const any = wrapInResource ? wrappedAnyOf(resources[i]!) : resources[i]!.any;
+    anys[i] = any;
+    size += fieldSize(any.length);
+  }
+  const out = allocate(size);
+  let pos = 0;
+  if (versionLength > 0) {
+    pos = writeHead(out, pos, TAG.f1, versionLength);
+    pos += out.write(versionInfo, pos, 'utf8');
+  }
+  for (const any of anys) {
+    pos = writeHead(out, pos, TAG.f2, any.length);
+    out.set(any, pos);
+    pos += any.length;
+  }
+  pos = writeHead(out, pos, TAG.f4, typeUrlLength);
+  pos += out.write(typeUrl, pos, 'utf8');
+  if (nonceLength > 0) {
+    pos = writeHead(out, pos, TAG.f5, nonceLength);
+    out.write(nonce, pos, 'utf8');
+  }
+  return out;
+}
+
+/** Bytes of one length-delimited field with a one-byte tag and `length` bytes of payload. */
+function fieldSize(length: number): number {
+  return 1 + varintSize(length) + length;
+}
+
+function varintSize(value: number): number {
+  let size = 1;
+  for (let rest = value >>> 7; rest !== 0; rest >>>= 7) size += 1;
+  return size;
+}
+
+/** Writes a one-byte tag and `length` as a varint at `pos`; returns the position after them. */
+function writeHead(out: Buffer, pos: number, tag: number, length: number): number {
+  out[pos++] = tag;
+  let rest = length >>> 0;
+  while (rest >= 0x80) {
+    out[pos++] = (rest & 0x7f) | 0x80;
+    rest >>>= 7;
+  }
+  out[pos++] = rest;
+  return pos;
 }
 
 /**

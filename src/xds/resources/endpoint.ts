@@ -67,7 +67,7 @@ function buildLocalities(placed: readonly Placed[]): LocalityLbEndpointsMessage[
   const groups: Placed[][] = [];
   for (const entry of placed) {
     const last = groups.at(-1);
-    if (last !== undefined && groupKeyOf(last[0]!) === groupKeyOf(entry)) last.push(entry);
+    if (last !== undefined && sameGroup(last[0]!, entry)) last.push(entry);
     else groups.push([entry]);
   }
   const priorities = [...new Set(groups.map((group) => group[0]!.priority))];
@@ -136,9 +136,16 @@ function uniqueAddresses(placed: readonly Placed[]): Placed[] {
   });
 }
 
-function groupKeyOf({ endpoint, priority }: Placed): string {
-  const { region, zone, subzone } = endpoint.locality;
-  return JSON.stringify([priority, region, zone, subzone]);
+/** Same priority and locality: one LocalityLbEndpoints. */
+function sameGroup(a: Placed, b: Placed): boolean {
+  const left = a.endpoint.locality;
+  const right = b.endpoint.locality;
+  return (
+    a.priority === b.priority &&
+    left.region === right.region &&
+    left.zone === right.zone &&
+    left.subzone === right.subzone
+  );
 }
 
 function comparePlaced(a: Placed, b: Placed): number {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { TributaryError } from '../../../../src/errors.js';
 import {
+  SotwRequestDecoder,
   createEncodedResource,
   decodeDeltaRequest,
   decodeDeltaResponse,
@@ -11,6 +12,8 @@ import {
   encodeResource,
   encodeSotwRequest,
   encodeSotwResponse,
+  serializeSotwResponse,
+  slowDecodeSotwRequest,
   toJson,
 } from '../../../../src/xds/codec/index.js';
 import { MESSAGES, messageType } from '../../../../src/xds/codec/proto-root.js';
@@ -257,5 +260,147 @@ describe('responses splice the cached Any bytes', () => {
     );
     expect(delta.resources.map((r) => [r.name, r.version])).toEqual([[resource.name, resource.version]]);
     expect(delta.removedResources).toEqual(['x']);
+  });
+});
+
+describe('the hand-walked DiscoveryRequest decoder', () => {
+  const longName = `outbound|8080||${'very-long-service-name-'.repeat(8)}.ns.svc.cluster.local`;
+  const cases: readonly [string, object][] = [
+    [
+      'an ACK',
+      {
+        version_info: 'e1-7',
+        resource_names: ['a', 'b'],
+        type_url: TYPE_URLS.endpoint,
+        response_nonce: '12',
+      },
+    ],
+    [
+      'a first request with a node',
+      { node: { id: 'n', client_features: ['f'] }, type_url: TYPE_URLS.cluster },
+    ],
+    [
+      'a NACK',
+      { response_nonce: '3', type_url: TYPE_URLS.cluster, error_detail: { code: 3, message: 'bad' } },
+    ],
+    [
+      'names over 127 bytes and non-ASCII',
+      { resource_names: [longName, 'zürich-ß-東京'], type_url: TYPE_URLS.endpoint },
+    ],
+    [
+      '200 names',
+      { resource_names: Array.from({ length: 200 }, (_, i) => `svc-${i}`), type_url: TYPE_URLS.endpoint },
+    ],
+  ];
+
+  it.each(cases)('decodes %s like protobufjs', (_what, message) => {
+    const bytes = fullEncode(MESSAGES.discoveryRequest, message);
+    expect(decodeSotwRequest(bytes)).toEqual(slowDecodeSotwRequest(bytes));
+  });
+
+  it('skips unknown fields of every wire type and reads names split by other fields', () => {
+    const head = Buffer.from(
+      fullEncode(MESSAGES.discoveryRequest, { resource_names: ['a'], version_info: 'v' }),
+    );
+    const tail = Buffer.from(fullEncode(MESSAGES.discoveryRequest, { resource_names: ['b'], type_url: 't' }));
+    const unknown = Buffer.from([
+      (9 << 3) | 0,
+      0x96,
+      0x01, // varint
+      (10 << 3) | 1,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8, // fixed64
+      (11 << 3) | 2,
+      2,
+      0x61,
+      0x62, // length-delimited
+      (12 << 3) | 5,
+      1,
+      2,
+      3,
+      4, // fixed32
+    ]);
+    const bytes = Buffer.concat([head, unknown, tail]);
+    expect(decodeSotwRequest(bytes)).toEqual(slowDecodeSotwRequest(bytes));
+    expect(decodeSotwRequest(bytes).resourceNames).toEqual(['a', 'b']);
+  });
+
+  it('hands back the same frozen name list while a stream repeats its resource_names', () => {
+    const decoder = new SotwRequestDecoder();
+    const ack = (nonce: string, names: string[]) =>
+      decoder.decode(
+        fullEncode(MESSAGES.discoveryRequest, {
+          version_info: 'v',
+          resource_names: names,
+          type_url: TYPE_URLS.endpoint,
+          response_nonce: nonce,
+        }),
+      );
+    const first = ack('1', ['a', 'b']);
+    const second = ack('2', ['a', 'b']);
+    expect(Object.isFrozen(first.resourceNames)).toBe(true);
+    expect(second.resourceNames).toBe(first.resourceNames);
+    expect(second.responseNonce).toBe('2');
+    const changed = ack('3', ['a', 'c']);
+    expect(changed.resourceNames).toEqual(['a', 'c']);
+    expect(ack('4', ['a', 'b']).resourceNames).toBe(first.resourceNames);
+  });
+
+  it.each([
+    ['a length past the end', Buffer.from([(3 << 3) | 2, 5, 0x61])],
+    ['a truncated varint', Buffer.from([(1 << 3) | 2, 0x80])],
+    ['a truncated fixed64', Buffer.from([(10 << 3) | 1, 1, 2])],
+  ])('rejects %s with TRB_API_BAD_REQUEST', (_what, bytes) => {
+    expect(() => decodeSotwRequest(bytes)).toThrow(/^malformed DiscoveryRequest \(\d+ bytes\): /);
+  });
+});
+
+describe('the sized DiscoveryResponse encoder', () => {
+  it('matches protobufjs byte for byte with empty fields, long strings and many resources', () => {
+    const many = Array.from({ length: 150 }, () => clusterResource());
+    for (const [versionInfo, nonce, resources] of [
+      ['', '', []],
+      ['v'.repeat(300), 'n'.repeat(130), many],
+      ['é-1', '7', [listenerResource()]],
+    ] as const) {
+      const spliced = encodeSotwResponse({
+        typeUrl: TYPE_URLS.cluster,
+        versionInfo,
+        nonce,
+        resources,
+        wrapInResource: false,
+      });
+      // Empty strings are left out, as proto3 encoders do for unset fields.
+      const full = fullEncode(MESSAGES.discoveryResponse, {
+        ...(versionInfo === '' ? {} : { version_info: versionInfo }),
+        resources: resources.map((r) => ({ type_url: r.typeUrl, value: r.value })),
+        type_url: TYPE_URLS.cluster,
+        ...(nonce === '' ? {} : { nonce }),
+      });
+      expect(spliced).toEqual(Buffer.from(full));
+    }
+  });
+});
+
+describe('serializeSotwResponse (scratch space for grpc-js, which copies at once)', () => {
+  it('gives the bytes encodeSotwResponse gives, also past the initial scratch size', () => {
+    const small = {
+      typeUrl: TYPE_URLS.cluster,
+      versionInfo: 'v1',
+      nonce: '1',
+      resources: [clusterResource()],
+    };
+    const large = { ...small, nonce: '2', resources: Array.from({ length: 700 }, () => clusterResource()) };
+    for (const response of [small, large, small]) {
+      const expected = encodeSotwResponse({ ...response, wrapInResource: false });
+      expect(Buffer.from(serializeSotwResponse({ ...response, wrapInResource: false }))).toEqual(expected);
+    }
+    expect(encodeSotwResponse({ ...large, wrapInResource: false }).length).toBeGreaterThan(64 * 1024);
   });
 });
