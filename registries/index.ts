@@ -2,10 +2,12 @@
 import type { RegistryFactory } from '../src/registry.js';
 import { consulRegistryFactory } from './consul/index.js';
 import { fileRegistryFactory } from './file/index.js';
+import { kubernetesRegistryFactory } from './kubernetes/index.js';
 import { restRegistryFactory } from './rest/index.js';
 
 export const registryFactories: readonly RegistryFactory[] = [
   fileRegistryFactory,
   restRegistryFactory,
   consulRegistryFactory,
+  kubernetesRegistryFactory,
 ];
