@@ -22,7 +22,7 @@ export interface BodyCacheStats {
 export class BodyCache {
   #version: string | undefined;
   readonly #entries = new Map<string, string>();
-  readonly #byObject = new WeakMap<object, string>();
+  readonly #byObject = new WeakMap<object, Buffer>();
   #hits = 0;
   #misses = 0;
 
@@ -54,17 +54,18 @@ export class BodyCache {
   }
 
   /**
-   * The serialized body of something built from `source` alone (an immutable view object): built once
-   * per object, whatever the catalog version; dropped with the object.
+   * The serialized body (UTF-8 bytes) of something built from `source` alone (an immutable view
+   * object): built once per object, whatever the catalog version; dropped with the object. Bytes, so
+   * a hot route neither re-encodes nor re-measures the body per request.
    */
-  getFor(source: object, build: () => unknown): string {
+  getFor(source: object, build: () => unknown): Buffer {
     const cached = this.#byObject.get(source);
     if (cached !== undefined) {
       this.#hits += 1;
       return cached;
     }
     this.#misses += 1;
-    const body = JSON.stringify(build());
+    const body = Buffer.from(JSON.stringify(build()), 'utf8');
     this.#byObject.set(source, body);
     return body;
   }

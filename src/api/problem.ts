@@ -60,8 +60,8 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
 
 function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const problem = problemOf(error);
-  if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
-  else request.log.debug({ err: error }, 'request rejected');
+  if (problem.status >= 500) request.log.error({ err: error, reqId: request.id }, 'request failed');
+  else request.log.debug({ err: error, reqId: request.id }, 'request rejected');
   return sendProblem(reply, problem);
 }
 

@@ -84,6 +84,30 @@ export const watchHeadersSchema = z.object({
 /** Validated blocking parameters. */
 export type BlockingQuery = z.output<typeof blockingQuerySchema>;
 
+/** True when a parsed query string holds no parameter at all (`request.query` of a URL without `?`). */
+function isEmptyQuery(input: unknown): boolean {
+  if (input === undefined || input === null) return true;
+  if (typeof input !== 'object') return false;
+  for (const key in input) if (Object.hasOwn(input, key)) return false;
+  return true;
+}
+
+const emptyQueries = new WeakMap<z.ZodType, unknown>();
+
+/**
+ * `parseInput` for query strings, without zod for the common request that has none: the result of
+ * parsing `{}` is computed once per schema and shared (it is frozen, so no caller can alter it).
+ */
+export function parseQuery<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  if (!isEmptyQuery(input)) return parseInput(schema, input, 'query');
+  let empty = emptyQueries.get(schema) as z.output<S> | undefined;
+  if (empty === undefined) {
+    empty = Object.freeze(parseInput(schema, {}, 'query')) as z.output<S>;
+    emptyQueries.set(schema, empty);
+  }
+  return empty;
+}
+
 /**
  * Parses `input` (a query object or headers) with `schema`; on failure throws a
  * TRB_API_BAD_REQUEST whose field is `<prefix>.<path>` and whose message starts with it.

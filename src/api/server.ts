@@ -3,7 +3,7 @@
  * else. Handlers live in routes/, error shapes in problem.ts. Reads come from the catalog's
  * in-memory view and cached serialized bodies; nothing here touches SQLite.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -76,41 +76,64 @@ function createContext(options: ApiServerOptions, closing: AbortSignal): ApiCont
   };
 }
 
-/** Counts every answered request by route pattern and status, and logs it at debug level. */
-function installRequestObserver(app: FastifyInstance, metrics: Metrics): void {
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.apiRequests.inc({ route, code: String(reply.statusCode) });
-    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode }, 'request done');
+/**
+ * Counts every answered request by route pattern and status, and logs it at debug level. A plain
+ * (callback) hook with one shared label object per route and status: no promise, no label object
+ * and no status string per request.
+ */
+function installRequestObserver(app: FastifyInstance, metrics: Metrics, logger: Logger): void {
+  const labels = new Map<string, Map<number, { route: string; code: string }>>();
+  const labelsOf = (route: string, status: number): { route: string; code: string } => {
+    let byStatus = labels.get(route);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      labels.set(route, byStatus);
+    }
+    let found = byStatus.get(status);
+    if (found === undefined) {
+      found = { route, code: String(status) };
+      byStatus.set(status, found);
+    }
+    return found;
+  };
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.apiRequests.inc(labelsOf(request.routeOptions.url ?? 'unmatched', reply.statusCode));
+    if (logger.isLevelEnabled('debug')) {
+      logger.debug(
+        { reqId: request.id, method: request.method, url: request.url, status: reply.statusCode },
+        'request done',
+      );
+    }
+    done();
   });
 }
 
 /**
- * Tracks connections that carry no request, so close() can drop them: node's server.close() only
- * closes idle keep-alive connections that have served a request, and would otherwise wait for a
- * connection a client opened ahead of use (undici does so) until that client gives up.
+ * Tracks connections that never carried a request, so close() can drop them: node's server.close()
+ * closes idle keep-alive connections that have served a request (closeIdleConnections), but would
+ * otherwise wait for a connection a client opened ahead of use (undici does so) until that client
+ * gives up. A connection leaves the set at its first request, for good: after that node's own idle
+ * tracking covers it. So the per-request cost is one Set.delete, with no listener or closure.
  */
 function trackIdleConnections(server: Server): () => void {
-  const idle = new Set<Socket>();
+  const fresh = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
-    idle.add(socket);
-    socket.once('close', () => idle.delete(socket));
+    fresh.add(socket);
+    socket.once('close', () => fresh.delete(socket));
   });
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    idle.delete(request.socket);
-    response.once('close', () => {
-      if (!request.socket.destroyed) idle.add(request.socket);
-    });
+  server.on('request', (request: IncomingMessage) => {
+    fresh.delete(request.socket);
   });
   return () => {
-    for (const socket of idle) socket.destroy();
+    for (const socket of fresh) socket.destroy();
   };
 }
 
 function registerRoutes(app: FastifyInstance, ctx: ApiContext, options: ApiServerOptions): void {
   const catalog = createCatalogHandlers(ctx);
   const health = createHealthHandlers(ctx);
-  const read = { onRequest: guardRead(options.auth, true) };
+  const guard = guardRead(options.auth, true);
+  const read = guard === undefined ? {} : { onRequest: guard };
   app.get<{ Params: unknown }>('/v1/services', read, catalog.listServices);
   app.get<{ Params: ServiceParams }>('/v1/services/:namespace/:name', read, catalog.getService);
   app.get<{ Params: unknown }>('/v1/sources', read, catalog.listSources);
@@ -140,13 +163,15 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const app = Fastify({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
+    // Request-scoped lines name the request themselves (reqId): no pino child logger per request.
+    childLoggerFactory: (parent) => parent,
     // Errors raised before routing (a malformed URL) get the same problem shape as the rest.
     frameworkErrors: (error, _request, reply) => {
       sendProblem(reply, problemOf(error));
     },
   });
   installProblemHandlers(app);
-  installRequestObserver(app, options.metrics);
+  installRequestObserver(app, options.metrics, options.logger);
   const destroyIdleConnections = trackIdleConnections(app.server);
   app.addHook('preClose', async () => {
     closing.abort();

@@ -4,12 +4,13 @@
  * current view, and carries `X-Tributary-Index` / `X-Tributary-Epoch`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
 import type { CatalogChange, CatalogView } from '../../catalog/view.js';
 import { TributaryError } from '../../errors.js';
 import { serviceKeyOf } from '../../model/service.js';
 import { awaitBlockingQuery, mustHold, type BlockingRequest } from '../blocking.js';
 import type { ApiContext } from '../context.js';
-import { blockingQuerySchema, parseInput, servicesQuerySchema, type BlockingQuery } from '../query.js';
+import { blockingQuerySchema, parseQuery, servicesQuerySchema, type BlockingQuery } from '../query.js';
 import { buildServiceList, buildSources, serviceJson } from '../render.js';
 import { formatSelector } from '../selector.js';
 
@@ -19,11 +20,14 @@ export interface ServiceParams {
   readonly name: string;
 }
 
-/** A route handler of this module. */
+/**
+ * A route handler of this module: it answers synchronously (and returns nothing) unless the request
+ * is a blocking query that must wait, in which case it returns the promise of the answer.
+ */
 export type CatalogHandler<P = unknown> = (
   request: FastifyRequest<{ Params: P }>,
   reply: FastifyReply,
-) => Promise<FastifyReply>;
+) => Promise<FastifyReply> | undefined;
 
 /** The catalog read handlers, bound to one context. */
 export interface CatalogHandlers {
@@ -32,11 +36,24 @@ export interface CatalogHandlers {
   readonly listSources: CatalogHandler;
 }
 
+type ServicesQuery = z.output<typeof servicesQuerySchema>;
+
 const JSON_TYPE = 'application/json; charset=utf-8';
 const anyChange = (): boolean => true;
 
+/**
+ * True when the request must wait (it gave the index the catalog is at). Checked before anything is
+ * allocated for the wait: only such a request pays for closures, listeners and a promise.
+ */
+function mustWait(ctx: ApiContext, query: BlockingQuery): boolean {
+  return (
+    query.index !== undefined &&
+    mustHold(ctx.catalog, { index: query.index, waitMs: query.wait, relevant: anyChange })
+  );
+}
+
 /** Holds a blocking request until it may be answered; a closed connection releases it. */
-async function holdIfBlocking(
+async function hold(
   ctx: ApiContext,
   reply: FastifyReply,
   query: BlockingQuery,
@@ -82,40 +99,65 @@ function touchesService(key: ServiceParams): (change: CatalogChange) => boolean 
     change.services.some((s) => s.namespace === key.namespace && s.name === key.name);
 }
 
-/** Builds the handlers of the catalog read routes. */
+/**
+ * Builds the handlers of the catalog read routes. Each parses its query (no zod without one), then
+ * either answers at once, synchronously (the common case: no promise, no closure per request), or
+ * holds a blocking query first and answers from the view current when it wakes.
+ */
 export function createCatalogHandlers(ctx: ApiContext): CatalogHandlers {
+  const serviceList = (reply: FastifyReply, query: ServicesQuery): FastifyReply => {
+    const view = ctx.catalog.view();
+    setIndexHeaders(reply, view);
+    const selector = query.selector ? formatSelector(query.selector) : '';
+    const key = `services?${JSON.stringify([query.namespace ?? '', query.source ?? '', selector])}`;
+    return sendCached(ctx, reply, view, key, () => buildServiceList(view, query));
+  };
+
+  const service = (reply: FastifyReply, { namespace, name }: ServiceParams): FastifyReply => {
+    const view = ctx.catalog.view();
+    setIndexHeaders(reply, view);
+    const key = serviceKeyOf({ namespace, name });
+    const found = view.services.get(key);
+    if (found === undefined) {
+      throw new TributaryError('TRB_API_NOT_FOUND', `service "${key}" not found`);
+    }
+    // One body per service object: kept across revisions that leave this service alone.
+    return reply.type(JSON_TYPE).send(ctx.cache.getFor(found, () => serviceJson(found)));
+  };
+
+  const sources = (reply: FastifyReply): FastifyReply => {
+    const view = ctx.catalog.view();
+    setIndexHeaders(reply, view);
+    return sendCached(ctx, reply, view, 'sources', () => buildSources(view));
+  };
+
   return {
-    async listServices(request, reply) {
-      const query = parseInput(servicesQuerySchema, request.query, 'query');
-      await holdIfBlocking(ctx, reply, query, touchesNamespace(query.namespace));
-      const view = ctx.catalog.view();
-      setIndexHeaders(reply, view);
-      const selector = query.selector ? formatSelector(query.selector) : '';
-      const key = `services?${JSON.stringify([query.namespace ?? '', query.source ?? '', selector])}`;
-      return sendCached(ctx, reply, view, key, () => buildServiceList(view, query));
-    },
-
-    async getService(request, reply) {
-      const query = parseInput(blockingQuerySchema, request.query, 'query');
-      const { namespace, name } = request.params;
-      await holdIfBlocking(ctx, reply, query, touchesService({ namespace, name }));
-      const view = ctx.catalog.view();
-      setIndexHeaders(reply, view);
-      const key = serviceKeyOf({ namespace, name });
-      const service = view.services.get(key);
-      if (service === undefined) {
-        throw new TributaryError('TRB_API_NOT_FOUND', `service "${key}" not found`);
+    listServices(request, reply) {
+      const query = parseQuery(servicesQuerySchema, request.query);
+      if (!mustWait(ctx, query)) {
+        serviceList(reply, query);
+        return undefined;
       }
-      // One body per service object: kept across revisions that leave this service alone.
-      return reply.type(JSON_TYPE).send(ctx.cache.getFor(service, () => serviceJson(service)));
+      return hold(ctx, reply, query, touchesNamespace(query.namespace)).then(() => serviceList(reply, query));
     },
 
-    async listSources(request, reply) {
-      const query = parseInput(blockingQuerySchema, request.query, 'query');
-      await holdIfBlocking(ctx, reply, query, anyChange);
-      const view = ctx.catalog.view();
-      setIndexHeaders(reply, view);
-      return sendCached(ctx, reply, view, 'sources', () => buildSources(view));
+    getService(request, reply) {
+      const query = parseQuery(blockingQuerySchema, request.query);
+      const params = request.params;
+      if (!mustWait(ctx, query)) {
+        service(reply, params);
+        return undefined;
+      }
+      return hold(ctx, reply, query, touchesService(params)).then(() => service(reply, params));
+    },
+
+    listSources(request, reply) {
+      const query = parseQuery(blockingQuerySchema, request.query);
+      if (!mustWait(ctx, query)) {
+        sources(reply);
+        return undefined;
+      }
+      return hold(ctx, reply, query, anyChange).then(() => sources(reply));
     },
   };
 }

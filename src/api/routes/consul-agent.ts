@@ -46,8 +46,8 @@ export function remoteAddressOf(request: FastifyRequest): string {
 
 function sendPlainError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const problem = problemOf(error);
-  if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
-  else request.log.debug({ err: error }, 'request rejected');
+  if (problem.status >= 500) request.log.error({ err: error, reqId: request.id }, 'request failed');
+  else request.log.debug({ err: error, reqId: request.id }, 'request rejected');
   return reply.code(problem.status).type('text/plain; charset=utf-8').send(problem.body.error.message);
 }
 

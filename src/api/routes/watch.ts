@@ -104,7 +104,7 @@ export function createWatchHandler(ctx: ApiContext): (request: FastifyRequest, r
       subscriptions.unsubscribe();
       ctx.closing.removeEventListener('abort', onServerClose);
       ctx.metrics.apiWatchStreams.dec();
-      request.log.debug({ reason }, 'watch stream closed');
+      request.log.debug({ reason, reqId: request.id }, 'watch stream closed');
     });
     const onServerClose = (): void => stream.close();
     ctx.closing.addEventListener('abort', onServerClose, { once: true });

@@ -32,12 +32,20 @@ describe('BodyCache', () => {
     let builds = 0;
     const build = (source: { name: string }) => () => ({ ...source, n: ++builds });
     cache.get(aView('e-1'), 'a', () => 1);
-    expect(cache.getFor(first, build(first))).toBe('{"name":"payments","n":1}');
+    const body = cache.getFor(first, build(first));
+    expect(body.toString('utf8')).toBe('{"name":"payments","n":1}');
     cache.get(aView('e-2'), 'a', () => 2);
-    expect(cache.getFor(first, build(first))).toBe('{"name":"payments","n":1}');
+    expect(cache.getFor(first, build(first))).toBe(body);
     const second = { name: 'payments' };
-    expect(cache.getFor(second, build(second))).toBe('{"name":"payments","n":2}');
+    expect(cache.getFor(second, build(second)).toString('utf8')).toBe('{"name":"payments","n":2}');
     expect(cache.stats()).toMatchObject({ hits: 1, misses: 4 });
+  });
+
+  it('keeps a per-object body as UTF-8 bytes', () => {
+    const cache = new BodyCache();
+    const body = cache.getFor({}, () => ({ name: 'zürich-☃' }));
+    expect(body.toString('utf8')).toBe('{"name":"zürich-☃"}');
+    expect(body.length).toBe(Buffer.byteLength('{"name":"zürich-☃"}'));
   });
 
   it('stays within its bound by evicting the oldest body', () => {

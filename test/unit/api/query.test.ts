@@ -2,8 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import type { z } from 'zod';
 import { holdDurationMs } from '../../../src/api/blocking.js';
 import {
+  blockingQuerySchema,
   parseDuration,
   parseInput,
+  parseQuery,
   servicesQuerySchema,
   watchHeadersSchema,
 } from '../../../src/api/query.js';
@@ -91,5 +93,24 @@ describe('parseInput', () => {
   it('names headers with their own prefix', () => {
     const error = failure({ 'last-event-id': 'abc' }, watchHeadersSchema, 'header');
     expect(error.field).toBe('header.last-event-id');
+  });
+});
+
+describe('parseQuery', () => {
+  it('answers an empty query as zod parses {}, once per schema', () => {
+    const empty = parseQuery(servicesQuerySchema, Object.create(null));
+    expect(empty).toEqual(parseInput(servicesQuerySchema, {}, 'query'));
+    expect(parseQuery(servicesQuerySchema, {})).toBe(empty);
+    expect(parseQuery(servicesQuerySchema, undefined)).toBe(empty);
+    expect(Object.isFrozen(empty)).toBe(true);
+    expect(parseQuery(blockingQuerySchema, {})).toEqual({});
+  });
+
+  it('validates any parameter with the schema', () => {
+    expect(parseQuery(blockingQuerySchema, { index: '7', wait: '1s' })).toEqual({ index: 7, wait: 1000 });
+    expect(() => parseQuery(blockingQuerySchema, { index: 'abc' })).toThrow(
+      'query.index: must be a non-negative integer',
+    );
+    expect(parseQuery(blockingQuerySchema, { other: 'x' })).toEqual({});
   });
 });
