@@ -6,7 +6,8 @@
  * reported and retried with capped, jittered backoff, resuming from the last resourceVersion.
  * Stopping aborts the request in flight and every wait.
  */
-import { WatchStatusError, statusCodeOf, type KubernetesReads, type ListPage } from './client.js';
+import type { KubernetesReads, ListPage } from './client.js';
+import { WatchStatusError, statusCodeOf } from './failures.js';
 import { resourceVersionOf, statusOf } from './payload.js';
 import type { ObjectKind } from './records.js';
 

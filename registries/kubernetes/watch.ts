@@ -9,7 +9,8 @@
 import { Observable, type Subscriber } from 'rxjs';
 import { describeError } from '../../src/errors.js';
 import type { Registry, RegistryContext, SourceEvent, StatusEvent } from '../../src/registry.js';
-import { describeFailure, KubernetesClient, loadKubeConfig, type KubernetesReads } from './client.js';
+import type { KubernetesReads } from './client.js';
+import { describeFailure } from './failures.js';
 import type { KubernetesSourceConfig } from './config.js';
 import { Informer, systemClock, type Clock } from './informer.js';
 import { describeIssue, endpointSliceSchema, nodeSchema, serviceSchema } from './payload.js';
@@ -70,14 +71,23 @@ class KubernetesSession {
 
   start(): void {
     this.publishStatus({ type: 'status', state: 'syncing' });
+    void this.open();
+  }
+
+  /** Loads client-node only now (not when the daemon starts without a kubernetes source). */
+  private async open(): Promise<void> {
     let reads: KubernetesReads;
     try {
-      const open = this.options.openClient ?? ((c, dir) => new KubernetesClient(loadKubeConfig(c, dir)));
-      reads = open(this.config, this.context.baseDir);
+      if (this.options.openClient) reads = this.options.openClient(this.config, this.context.baseDir);
+      else {
+        const { KubernetesClient, loadKubeConfig } = await import('./client.js');
+        reads = new KubernetesClient(loadKubeConfig(this.config, this.context.baseDir));
+      }
     } catch (error) {
-      this.subscriber.error(error);
+      if (!this.controller.signal.aborted) this.subscriber.error(error);
       return;
     }
+    if (this.controller.signal.aborted) return;
     const timing = {
       pageSize: this.config.pageSize,
       listTimeoutMs: this.config.listTimeout,
@@ -268,9 +278,10 @@ export async function checkKubernetesSource(
   context: RegistryContext,
 ): Promise<readonly string[]> {
   try {
+    const { loadKubeConfig } = await import('./client.js');
     loadKubeConfig(config, context.baseDir);
-    return Promise.resolve([]);
+    return [];
   } catch (error) {
-    return Promise.resolve([describeError(error)]);
+    return [describeError(error)];
   }
 }
