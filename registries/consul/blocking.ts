@@ -5,29 +5,9 @@
  */
 import { isAbort, type ConsulReply } from './client.js';
 
-/** Time, injectable for tests. `sleep` resolves early (never rejects) when `signal` aborts. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
+import { systemClock, type Clock } from '../shared/clock.js';
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal.aborted || ms <= 0) {
-        resolve();
-        return;
-      }
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    }),
-};
+export { systemClock, type Clock };
 
 /** Wait of the first query after a failure, so a recovery is seen within it (capped by `wait`). */
 export const RECOVERY_WAIT_MS = 250;

@@ -5,6 +5,7 @@
  */
 import type { ServiceRecord } from '../../src/model/service.js';
 import type { SourceEvent } from '../../src/registry.js';
+import { EmittedRecords } from '../shared/emitted.js';
 import { buildServiceRecord, type ConsulInstance } from './translate.js';
 
 export class ConsulRecords {
@@ -12,8 +13,8 @@ export class ConsulRecords {
   private readonly byWatch = new Map<string, readonly ConsulInstance[]>();
   /** Service key → ids of the watches with instances of it. */
   private readonly contributors = new Map<string, Set<string>>();
-  /** JSON per service key of what was last emitted; undefined before the snapshot. */
-  private emitted: Map<string, string> | undefined;
+  /** What was last emitted per service key. */
+  private readonly emitted = new EmittedRecords();
 
   /** Replaces the instances of one watch; returns the service keys whose records may change. */
   place(watchId: string, instances: readonly ConsulInstance[]): Set<string> {
@@ -34,41 +35,17 @@ export class ConsulRecords {
 
   /** True once the snapshot was taken: from then on, `changes` says what to emit. */
   get snapshotted(): boolean {
-    return this.emitted !== undefined;
+    return this.emitted.snapshotted;
   }
 
   /** Every service now, sorted by key; remembers them as emitted. */
   snapshot(): ServiceRecord[] {
-    const services: ServiceRecord[] = [];
-    this.emitted = new Map();
-    for (const key of [...this.contributors.keys()].sort()) {
-      const record = this.recordOf(key);
-      if (record === undefined) continue;
-      services.push(record);
-      this.emitted.set(key, JSON.stringify(record));
-    }
-    return services;
+    return this.emitted.snapshot(this.contributors.keys(), (key) => this.recordOf(key));
   }
 
   /** An upsert or delete for each service of `keys` whose record differs from what was emitted. */
   changes(keys: ReadonlySet<string>): SourceEvent[] {
-    const emitted = this.emitted;
-    if (emitted === undefined) return [];
-    const events: SourceEvent[] = [];
-    for (const key of keys) {
-      const record = this.recordOf(key);
-      const json = record === undefined ? undefined : JSON.stringify(record);
-      if (json === emitted.get(key)) continue;
-      if (record === undefined || json === undefined) {
-        emitted.delete(key);
-        const slash = key.indexOf('/');
-        events.push({ type: 'delete', namespace: key.slice(0, slash), name: key.slice(slash + 1) });
-      } else {
-        emitted.set(key, json);
-        events.push({ type: 'upsert', service: record });
-      }
-    }
-    return events;
+    return this.emitted.changes(keys, (key) => this.recordOf(key));
   }
 
   private recordOf(key: string): ServiceRecord | undefined {

@@ -11,29 +11,9 @@ import { WatchStatusError, statusCodeOf } from './failures.js';
 import { resourceVersionOf, statusOf } from './payload.js';
 import type { ObjectKind } from './records.js';
 
-/** Time, injectable for tests. `sleep` resolves early (never rejects) when `signal` aborts. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
+import { systemClock, type Clock } from '../shared/clock.js';
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal.aborted || ms <= 0) {
-        resolve();
-        return;
-      }
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    }),
-};
+export { systemClock, type Clock };
 
 /** Capped exponential backoff with ±25 % jitter: attempt 1 → ~base, 2 → ~2·base, … ≤ max. */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {

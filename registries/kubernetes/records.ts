@@ -6,6 +6,7 @@
  */
 import { serviceKeyOf, type ServiceRecord } from '../../src/model/service.js';
 import type { SourceEvent } from '../../src/registry.js';
+import { EmittedRecords } from '../shared/emitted.js';
 import type { EndpointSlice, Node, Service } from './payload.js';
 import {
   buildServiceRecord,
@@ -31,8 +32,8 @@ export class KubernetesRecords {
   /** Service key → keys of its slices. */
   private readonly slicesOf = new Map<string, Set<string>>();
   private readonly nodes = new Map<string, NodeLocality>();
-  /** JSON per service key of what was last emitted; undefined before the snapshot. */
-  private emitted: Map<string, string> | undefined;
+  /** What was last emitted per service key. */
+  private readonly emitted = new EmittedRecords();
 
   constructor(
     private readonly options: TranslateOptions,
@@ -89,41 +90,17 @@ export class KubernetesRecords {
 
   /** True once the snapshot was taken: from then on, `changes` says what to emit. */
   get snapshotted(): boolean {
-    return this.emitted !== undefined;
+    return this.emitted.snapshotted;
   }
 
   /** Every service now, sorted by key; remembers them as emitted. */
   snapshot(): ServiceRecord[] {
-    const records: ServiceRecord[] = [];
-    this.emitted = new Map();
-    for (const key of [...this.services.keys()].sort()) {
-      const record = this.recordOf(key);
-      if (record === undefined) continue;
-      records.push(record);
-      this.emitted.set(key, JSON.stringify(record));
-    }
-    return records;
+    return this.emitted.snapshot(this.services.keys(), (key) => this.recordOf(key));
   }
 
   /** An upsert or delete for each service of `keys` whose record differs from what was emitted. */
   changes(keys: ReadonlySet<string>): SourceEvent[] {
-    const emitted = this.emitted;
-    if (emitted === undefined) return [];
-    const events: SourceEvent[] = [];
-    for (const key of [...keys].sort()) {
-      const record = this.recordOf(key);
-      const json = record === undefined ? undefined : JSON.stringify(record);
-      if (json === emitted.get(key)) continue;
-      if (record === undefined || json === undefined) {
-        emitted.delete(key);
-        const slash = key.indexOf('/');
-        events.push({ type: 'delete', namespace: key.slice(0, slash), name: key.slice(slash + 1) });
-      } else {
-        emitted.set(key, json);
-        events.push({ type: 'upsert', service: record });
-      }
-    }
-    return events;
+    return this.emitted.changes([...keys].sort(), (key) => this.recordOf(key));
   }
 
   /** The record of a service key: none without its Service (its slices are held until it comes). */
