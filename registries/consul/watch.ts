@@ -7,6 +7,7 @@
  */
 import { Observable, type Subscriber } from 'rxjs';
 import { describeError } from '../../src/errors.js';
+import { sourceStatus } from '../shared/status.js';
 import type { Registry, RegistryContext, SourceEvent, StatusEvent } from '../../src/registry.js';
 import {
   runBlockingWatch,
@@ -265,12 +266,7 @@ class ConsulSession {
   }
 
   private status(): StatusEvent {
-    const errors = [...this.errors.values()];
-    const problems = [...errors, ...this.warnings.values()];
-    const error = summarize(problems);
-    if (errors.length > 0) return { type: 'status', state: 'degraded', stale: true, error };
-    if (problems.length > 0) return { type: 'status', state: 'degraded', error };
-    return { type: 'status', state: this.records.snapshotted ? 'synced' : 'syncing' };
+    return sourceStatus(this.errors.values(), this.warnings.values(), this.records.snapshotted);
   }
 
   private publishStatus(status: StatusEvent): void {
@@ -279,13 +275,6 @@ class ConsulSession {
     this.lastStatus = key;
     this.subscriber.next(status);
   }
-}
-
-/** At most three distinct problems, then how many more. */
-function summarize(problems: readonly string[]): string {
-  const unique = [...new Set(problems)];
-  const shown = unique.slice(0, 3).join('; ');
-  return unique.length > 3 ? `${shown}; and ${unique.length - 3} more` : shown;
 }
 
 /**

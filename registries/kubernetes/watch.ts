@@ -8,6 +8,7 @@
  */
 import { Observable, type Subscriber } from 'rxjs';
 import { describeError } from '../../src/errors.js';
+import { sourceStatus } from '../shared/status.js';
 import type { Registry, RegistryContext, SourceEvent, StatusEvent } from '../../src/registry.js';
 import type { KubernetesReads } from './client.js';
 import { describeFailure } from './failures.js';
@@ -206,12 +207,7 @@ class KubernetesSession {
   }
 
   private status(): StatusEvent {
-    const errors = [...this.errors.values()];
-    const problems = [...errors, ...this.warnings.values()];
-    const error = summarize(problems);
-    if (errors.length > 0) return { type: 'status', state: 'degraded', stale: true, error };
-    if (problems.length > 0) return { type: 'status', state: 'degraded', error };
-    return { type: 'status', state: this.records.snapshotted ? 'synced' : 'syncing' };
+    return sourceStatus(this.errors.values(), this.warnings.values(), this.records.snapshotted);
   }
 
   private publishStatus(status: StatusEvent): void {
@@ -231,13 +227,6 @@ function describeObject(raw: unknown): string {
   if (meta === null || typeof meta !== 'object') return '(no metadata)';
   const { namespace, name } = meta as { namespace?: unknown; name?: unknown };
   return typeof namespace === 'string' ? `${namespace}/${String(name)}` : String(name);
-}
-
-/** At most three distinct problems, then how many more. */
-function summarize(problems: readonly string[]): string {
-  const unique = [...new Set(problems)];
-  const shown = unique.slice(0, 3).join('; ');
-  return unique.length > 3 ? `${shown}; and ${unique.length - 3} more` : shown;
 }
 
 /** The cluster id: the configured one, else the source's name (`kubernetes/<name>` → `<name>`). */
