@@ -4,6 +4,7 @@
  */
 import type { Observable } from 'rxjs';
 import type { z, ZodObject, ZodRawShape } from 'zod';
+import type { PeerProgressSink } from './model/peer.js';
 import type { RegistrationFeed } from './model/registration.js';
 import type { ServiceRecord } from './model/service.js';
 
@@ -66,6 +67,8 @@ export interface RegistryContext {
    * daemon runs; only the `rest` kind reads it. Absent in offline tools (`tributary validate`).
    */
   readonly registrations?: RegistrationFeed;
+  /** Where peer sources report their progress in the peer's feed; only the `peer` kind writes to it. */
+  readonly peers?: PeerProgressSink;
 }
 
 /**

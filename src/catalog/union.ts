@@ -88,6 +88,7 @@ function catalogEndpoint(
     sourceId,
     origins,
     stale,
+    origin: e.origin ?? '',
   };
 }
 

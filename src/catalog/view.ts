@@ -15,6 +15,8 @@ export interface CatalogEndpoint extends Endpoint {
   readonly origins: readonly Provenance[];
   /** True when the deciding source is not currently synced (down, or not yet synced since a restart). */
   readonly stale: boolean;
+  /** The peer the deciding source imported it from; '' for this cloud's own endpoints. */
+  readonly origin: string;
 }
 
 /** One service: the union of what every source says about `(namespace, name)`. */

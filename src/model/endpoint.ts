@@ -26,6 +26,12 @@ export interface Endpoint {
   readonly cluster: string;
   /** Network the address is reachable on; '' is the default network. */
   readonly network: string;
+  /**
+   * The peer Tributary (another cloud) this endpoint was imported from; absent or '' for endpoints of
+   * this cloud's own registries. Imported endpoints are never exported again (loop-free federation)
+   * and are served at the imported priority in EDS.
+   */
+  readonly origin?: string;
 }
 
 /** One origin of a merged endpoint: which source said it, under which native id. */

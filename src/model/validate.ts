@@ -107,6 +107,10 @@ export function validateEndpoint(
   if (typeof endpoint.instanceId !== 'string' || endpoint.instanceId === '') {
     errors.push(`${fieldPath(path, 'instanceId')}: must be a non-empty string`);
   }
+  if (endpoint.origin !== undefined) {
+    const bad = endpoint.origin === '' ? undefined : checkDnsLabel(endpoint.origin, fieldPath(path, 'origin'));
+    if (bad) errors.push(bad);
+  }
   return errors.length === 0 ? { valid: true, value: endpoint } : { valid: false, errors };
 }
 

@@ -33,6 +33,7 @@ export function aCatalogEndpoint(overrides: Partial<CatalogEndpoint> = {}): Cata
     instanceId,
     cluster: '',
     network: '',
+    origin: '',
     sourceId,
     origins: [{ sourceId, instanceId, cluster: '', network: '' }],
     stale: false,
