@@ -83,6 +83,11 @@ export interface RegistryFactory<C extends object = object> {
   create(id: string, config: C, context: RegistryContext): Registry;
   /** At most one source of this kind may be configured (its API routes are global). */
   readonly singleton?: boolean;
+  /**
+   * What this kind reports was imported from another cloud's Tributary: never exported to peers
+   * again (loop-free federation), whatever its endpoints say.
+   */
+  readonly imports?: boolean;
   /** Offline checks for `tributary validate`: every problem in the files this source points at. */
   check?(config: C, context: RegistryContext): Promise<readonly string[]>;
 }

@@ -11,6 +11,7 @@ import {
   type ServicePort,
   type ServiceRecord,
 } from '../../src/model/service.js';
+import { anyGlobMatch, globMatch } from '../../src/model/glob.js';
 import { isLabelKey, MAX_WEIGHT } from '../../src/model/validate.js';
 import type { ConsulSourceConfig } from './config.js';
 import type { HealthCheck, HealthEntry } from './payload.js';
@@ -51,16 +52,9 @@ const TAG_LABEL_PREFIX = 'tag.consul/';
 const NODE_MAINTENANCE = '_node_maintenance';
 const SERVICE_MAINTENANCE = '_service_maintenance:';
 
-/** `*` any run, `?` one character, everything else literal. */
-export function globMatch(pattern: string, value: string): boolean {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`).test(value);
-}
+const anyMatch = anyGlobMatch;
 
-const anyMatch = (globs: readonly string[], value: string): boolean => globs.some((g) => globMatch(g, value));
+export { globMatch };
 
 /**
  * Whether a service of the catalog list is read at all: its name passes `names`/`excludeNames`,

@@ -23,6 +23,10 @@ import { guardRead, type ApiAuth } from './auth.js';
 import type { ConsulMapping } from './consul-agent-body.js';
 import { registerConsulAgentRoutes } from './routes/consul-agent.js';
 import { registerRegistrationRoutes } from './routes/registration.js';
+import type { Exporter } from '../federation/exporter.js';
+import type { PeerBoard } from '../federation/peer-board.js';
+import { createExportWatchHandler } from './routes/export-watch.js';
+import { createPeersHandler } from './routes/peers.js';
 
 /** What the server needs; durations in milliseconds. */
 export interface ApiServerOptions {
@@ -53,6 +57,8 @@ export interface ApiServerOptions {
     readonly writer?: RegistrationWriter;
     readonly consul: ConsulMapping;
   };
+  /** Federation: the export feed (`/v1/catalog/watch`) and `/v1/peers`; the routes exist only when given. */
+  readonly federation?: { readonly exporter: Exporter; readonly board: PeerBoard };
 }
 
 /** A started-on-demand HTTP server; `close` answers held requests, ends streams and stops listening. */
@@ -141,6 +147,12 @@ function registerRoutes(app: FastifyInstance, ctx: ApiContext, options: ApiServe
   app.get('/healthz', health.healthz);
   app.get('/readyz', health.readyz);
   app.get('/metrics', health.metrics);
+  if (options.federation) {
+    const { exporter, board } = options.federation;
+    // The export feed authenticates its peer itself: a peer token, whatever readAuth says.
+    app.get('/v1/catalog/watch', createExportWatchHandler(ctx, exporter));
+    app.get('/v1/peers', read, createPeersHandler(ctx, board, exporter));
+  }
   if (options.xdsDebug) {
     const debug = createDebugHandlers(options.xdsDebug);
     app.get('/debug/syncz', read, debug.syncz);

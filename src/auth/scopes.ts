@@ -1,11 +1,15 @@
 /**
  * Token scopes and what they allow. Pure. `read`: catalog and registration reads when reads need a
  * token; `register:<namespace>`: write registrations in that namespace; `register:*`: in every
- * namespace; `admin`: everything.
+ * namespace; `peer:<name>`: watch the export feed as peer <name>; `admin`: everything.
  */
 
-/** A scope as written in config: `read`, `admin`, `register:*` or `register:<namespace>`. */
-export const SCOPE_PATTERN = /^(read|admin|register:\*|register:[a-z0-9]([-a-z0-9]*[a-z0-9])?)$/;
+/**
+ * A scope as written in config: `read`, `admin`, `register:*`, `register:<namespace>`, or
+ * `peer:<name>` (the token is peer <name>'s identity for the federation export feed).
+ */
+export const SCOPE_PATTERN =
+  /^(read|admin|register:\*|register:[a-z0-9]([-a-z0-9]*[a-z0-9])?|peer:[a-z0-9]([-a-z0-9]*[a-z0-9])?)$/;
 
 /** Who made a request: the token's name and its scopes. */
 export interface Principal {

@@ -1,5 +1,5 @@
 /**
- * The `tributary` command table: serve, validate, services, service, proxy-status, register,
+ * The `tributary` command table: serve, validate, services, service, proxy-status, peers, register,
  * deregister, heartbeat. The CLI only composes.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import { renderConfigReference, spliceReference } from '../config/reference.js';
 import { TributaryError, describeError } from '../errors.js';
 import { createLogger } from '../observability/log.js';
 import { registerProxyStatusCommand } from './commands/proxy-status.js';
+import { registerPeersCommand } from './commands/peers.js';
 import { registerRegistrationCommands } from './commands/register.js';
 import { registerServiceCommand } from './commands/service.js';
 import { registerServicesCommand } from './commands/services.js';
@@ -103,6 +104,7 @@ program
 registerServicesCommand(program);
 registerServiceCommand(program);
 registerProxyStatusCommand(program);
+registerPeersCommand(program);
 registerRegistrationCommands(program);
 
 await program.parseAsync(process.argv);

@@ -33,6 +33,9 @@ import { StreamRegistry } from '../xds/stream-registry.js';
 import { XdsServer } from '../xds/transport.js';
 import { TYPE_URLS, type TypeUrl } from '../xds/types.js';
 import { shortType } from '../xds/observe.js';
+import { Exporter } from '../federation/exporter.js';
+import { PeerBoard } from '../federation/peer-board.js';
+import { ExportPolicy } from '../federation/policy.js';
 
 /** A running daemon. */
 export interface Daemon {
@@ -43,15 +46,26 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-function createRegistries(config: Config, registrations: RegistrationFeed | undefined): Registry[] {
+function createRegistries(
+  config: Config,
+  registrations: RegistrationFeed | undefined,
+  peers: PeerBoard,
+): Registry[] {
   const factories = new Map(registryFactories.map((f) => [f.kind, f]));
   return config.sources.map((source) => {
     const factory = factories.get(source.kind)!;
     return factory.create(source.id, source.settings, {
       baseDir: config.baseDir,
+      peers,
       ...(registrations ? { registrations } : {}),
     });
   });
+}
+
+/** The ids of the configured sources that import from peers (never exported again). */
+function importedSourceIds(config: Config): Set<string> {
+  const importing = new Set(registryFactories.filter((f) => f.imports === true).map((f) => f.kind));
+  return new Set(config.sources.filter((s) => importing.has(s.kind)).map((s) => s.id));
 }
 
 /** The registration store and service when a `rest` source is configured (one at most). */
@@ -145,6 +159,8 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
       xdsLog.error({ service, error: describeError(error) }, 'xds resources of a service could not be built'),
     // Cold start: listen first; a read encodes what it asks for, warmUp() encodes the rest after listen.
     initialBuild: 'on-demand',
+    // Endpoints imported from peers (other clouds) fail over behind local ones (ARCHITECTURE.md §4).
+    endpointPriority: { priorityOf: (e) => (e.origin === '' ? 0 : config.federation.importedPriority) },
   });
   resources.start();
   const syncEncodes = trackEncodes(resources, metrics);
@@ -154,7 +170,16 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
   const scheduler = new PushScheduler();
   const streams = new StreamRegistry();
   const observed = observeXds(metrics, xdsLog, catalog.changes());
+  const peers = new PeerBoard();
+  const exporter = new Exporter({
+    catalog,
+    policy: new ExportPolicy(config.federation.exports),
+    tokens,
+    importedSources: importedSourceIds(config),
+    heartbeatMs: config.federation.heartbeat,
+  });
   const xds = new XdsServer({
+    exporter,
     source: resources,
     scheduler,
     callbacks: observed.callbacks,
@@ -170,6 +195,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     maxWaitMs: config.api.maxWait,
     defaultWaitMs: config.api.defaultWait,
     auth,
+    federation: { exporter, board: peers },
     ...(registrations
       ? {
           registrations: {
@@ -216,7 +242,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
   const pipelineLog = logger.child({ component: 'pipeline' });
   const flushed = new Promise<void>((resolvePipeline) => {
     subscriptions.push(
-      runPipeline(createRegistries(config, registrations?.service), {
+      runPipeline(createRegistries(config, registrations?.service, peers), {
         windowMs: config.pipeline.window,
         backoff: { baseMs: config.pipeline.retryBase, maxMs: config.pipeline.retryMax },
         stop$,
@@ -264,6 +290,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
       stop$.next();
       stop$.complete();
       await flushed;
+      exporter.stop();
       await api.close();
       await xds.close();
       clearInterval(encodeTimer);

@@ -63,13 +63,55 @@ export const tokenSchema = z.strictObject({
     .array(
       z
         .string()
-        .regex(SCOPE_PATTERN, 'must be read, admin, register:* or register:<namespace> (a DNS label)'),
+        .regex(
+          SCOPE_PATTERN,
+          'must be read, admin, register:*, register:<namespace> or peer:<name> (DNS labels)',
+        ),
     )
     .min(1),
 });
 
 /** A configured token, its hash in lowercase hex. */
 export type TokenConfig = z.output<typeof tokenSchema>;
+
+const globs = (description: string) => z.array(z.string().min(1)).default([]).describe(description);
+
+/** One federation.exports entry: what peer `peer` may import. */
+export const exportRuleSchema = z.strictObject({
+  peer: z
+    .string()
+    .regex(DNS_LABEL, 'must be a peer name (a DNS label), as in the scope peer:<name> of its token')
+    .describe('Peer name: the token with the scope peer:<name> is this peer.'),
+  namespaces: globs('Namespaces (globs: * any run, ? one character) whose every service is exported.'),
+  services: globs('Single services exported, as namespace/name globs (e.g. shop/payments, billing/*).'),
+});
+
+const federationSchema = z
+  .strictObject({
+    importedPriority: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(1)
+      .describe(
+        'EDS priority of endpoints imported from peers (local ones are 0): 1 fails over to other clouds only when no local endpoint is healthy; 0 merges them with local ones, weighted by locality.',
+      ),
+    heartbeat: duration('10s').describe(
+      'Interval of heartbeats on export streams (peers use them to detect dead streams).',
+    ),
+    exports: z
+      .array(exportRuleSchema)
+      .default([])
+      .describe(
+        'Export policy per peer: {peer, namespaces, services}. A peer without an entry imports nothing; endpoints imported from peers are never exported.',
+      ),
+  })
+  .prefault({})
+  .refine((f) => new Set(f.exports.map((e) => e.peer)).size === f.exports.length, {
+    message: 'each peer may have one exports entry',
+    path: ['exports'],
+  });
 
 /** Global settings; `sources` is added per factory table by buildConfigSchema. */
 export const globalSchema = {
@@ -122,6 +164,9 @@ export const globalSchema = {
       defaultWait: duration('5m').describe('Wait of a blocking query that names none.'),
     })
     .prefault({}),
+  federation: federationSchema.describe(
+    'Peering with Tributaries in other clouds: export policy and EDS failover.',
+  ),
   auth: z
     .strictObject({
       readAuth: z
@@ -134,7 +179,7 @@ export const globalSchema = {
         .array(tokenSchema)
         .default([])
         .describe(
-          'API tokens: {name, sha256, scopes}; sha256 is the hex SHA-256 of the secret; scopes: read, register:<namespace>, register:*, admin.',
+          'API tokens: {name, sha256, scopes}; sha256 is the hex SHA-256 of the secret; scopes: read, register:<namespace>, register:*, peer:<name>, admin.',
         ),
       tokensFile: z
         .string()

@@ -12,7 +12,7 @@ import { serviceKeyOf } from '../model/service.js';
 import { createEncodedResource } from './codec/resource.js';
 import { candidateServiceKeys, clusterName } from './naming.js';
 import { buildCluster } from './resources/cluster.js';
-import { buildClusterLoadAssignment } from './resources/endpoint.js';
+import { buildClusterLoadAssignment, type ClusterLoadAssignmentOptions } from './resources/endpoint.js';
 import { buildOnDemand, isOnDemandType } from './resources/on-demand.js';
 import type { OnDemandTypeUrl } from './resources/on-demand.js';
 import { TYPE_URLS } from './types.js';
@@ -35,6 +35,8 @@ export interface ResourceCacheOptions {
    * Both modes answer every read with the same bytes and emit the same changes.
    */
   readonly initialBuild?: 'eager' | 'on-demand';
+  /** EDS priorities (ClusterLoadAssignmentOptions.priorityOf); default: every endpoint at 0. */
+  readonly endpointPriority?: ClusterLoadAssignmentOptions;
 }
 
 /** How long one warm-up slice may encode before it yields to I/O. */
@@ -56,6 +58,7 @@ export class ResourceCache implements ResourceSource {
   readonly #maxDelayMs: number;
   readonly #maxOnDemand: number;
   readonly #onError: (error: unknown, serviceKey: string) => void;
+  readonly #priority: ClusterLoadAssignmentOptions;
   readonly #changes = new Subject<ResourceChange>();
   /** Clusters and CLAs by name. */
   readonly #byName = new Map<TypeUrl, Map<string, EncodedResource>>([
@@ -103,6 +106,7 @@ export class ResourceCache implements ResourceSource {
     this.#maxDelayMs = options.maxDelayMs ?? 500;
     this.#maxOnDemand = options.maxOnDemand ?? 10_000;
     this.#onError = options.onError ?? (() => undefined);
+    this.#priority = options.endpointPriority ?? {};
     this.#initialBuild = options.initialBuild ?? 'eager';
   }
 
@@ -280,7 +284,7 @@ export class ResourceCache implements ResourceSource {
         const message =
           typeUrl === TYPE_URLS.cluster
             ? buildCluster(service, port.number)
-            : buildClusterLoadAssignment(service, port.number);
+            : buildClusterLoadAssignment(service, port.number, this.#priority);
         this.#put(typeUrl, name, message, unannounced);
       }
     } catch (error) {
@@ -345,7 +349,12 @@ export class ResourceCache implements ResourceSource {
       if (!sameCluster || !clusters.has(name)) {
         this.#put(TYPE_URLS.cluster, name, buildCluster(service, port.number), changed);
       }
-      this.#put(TYPE_URLS.endpoint, name, buildClusterLoadAssignment(service, port.number), changed);
+      this.#put(
+        TYPE_URLS.endpoint,
+        name,
+        buildClusterLoadAssignment(service, port.number, this.#priority),
+        changed,
+      );
       return name;
     });
   }

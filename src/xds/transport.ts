@@ -2,7 +2,8 @@
  * The only @grpc/grpc-js importer (STYLE.md habit 7): binds the SotW and delta engines to ADS and to
  * the per-type CDS/EDS/LDS/RDS services. Requests are decoded here; responses are spliced from the
  * resources' cached bytes by the methods' serializers when grpc-js frames them (no per-stream
- * re-encoding).
+ * re-encoding). It also carries the federation catalog watch API (tributary.catalog.v1.CatalogWatch),
+ * which shares the gRPC port (ARCHITECTURE.md §5).
  */
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -11,6 +12,9 @@ import {
   encodeDeltaResponse,
   serializeSotwResponse,
 } from './codec/index.js';
+import { decodeWatchRequest, encodeWatchEvent } from '../federation/codec.js';
+import type { Exporter } from '../federation/exporter.js';
+import type { ExportEvent } from '../federation/feed.js';
 import { DeltaStream } from './delta-stream.js';
 import type { EngineOptions, XdsCloseError, XdsDuplex } from './duplex.js';
 import { SotwStream } from './sotw-stream.js';
@@ -151,7 +155,69 @@ export type XdsServerOptions = Omit<EngineOptions, 'ads' | 'fixedTypeUrl'> & {
   readonly source: ResourceSource;
   /** Keepalive pings so half-dead proxies are noticed. */
   readonly keepaliveMs?: number;
+  /** Serves tributary.catalog.v1.CatalogWatch (federation) when given. */
+  readonly exporter?: Exporter;
 };
+
+/** A slow peer whose unsent export events pass this many bytes is cut off; it resumes on reconnect. */
+const MAX_EXPORT_BUFFER_BYTES = 16 * 1024 * 1024;
+
+const REFUSAL_STATUS = {
+  unauthenticated: grpc.status.UNAUTHENTICATED,
+  forbidden: grpc.status.PERMISSION_DENIED,
+  invalid: grpc.status.INVALID_ARGUMENT,
+} as const;
+
+/** The secret of an `authorization: Bearer <secret>` metadata entry. */
+function bearerOf(metadata: grpc.Metadata): string | undefined {
+  const value = metadata.get('authorization')[0];
+  const match = typeof value === 'string' ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(value) : null;
+  return match?.[1];
+}
+
+/** `Watch`: decodes the request, lets the exporter authorize it, then streams its events. */
+function catalogWatch(exporter: Exporter): grpc.handleServerStreamingCall<Buffer, ExportEvent> {
+  return (call) => {
+    const fail = (code: grpc.status, details: string): void => {
+      call.emit('error', { code, details });
+    };
+    let request;
+    try {
+      request = decodeWatchRequest(call.request);
+    } catch (error) {
+      return fail(grpc.status.INVALID_ARGUMENT, `malformed WatchRequest: ${(error as Error).message}`);
+    }
+    let ended = false;
+    const sink = {
+      get closed() {
+        return ended || call.cancelled || call.writableEnded;
+      },
+      send(event: ExportEvent): boolean {
+        if (sink.closed) return false;
+        call.write(event);
+        if (call.writableLength <= MAX_EXPORT_BUFFER_BYTES) return true;
+        ended = true;
+        fail(grpc.status.RESOURCE_EXHAUSTED, 'the peer reads too slowly; reconnect and resume');
+        return false;
+      },
+    };
+    const granted = exporter.authorize(bearerOf(call.metadata), request.filter);
+    if (!granted.ok) return fail(REFUSAL_STATUS[granted.reason], granted.message);
+    const resume = request.epoch === '' || request.revision === 0 ? undefined : request;
+    const session = exporter.start(
+      granted.grant,
+      { resume, transport: 'grpc', remote: call.getPeer() },
+      sink,
+    );
+    const done = (): void => {
+      ended = true;
+      exporter.close(session);
+    };
+    call.once('cancelled', done);
+    call.once('close', done);
+    call.once('error', done);
+  };
+}
 
 /** The gRPC server carrying ADS and the per-type xDS services. */
 export class XdsServer {
@@ -182,10 +248,29 @@ export class XdsServer {
         { [t.sotw]: this.sotw(t.typeUrl), [t.delta]: this.delta(t.typeUrl) },
       );
     }
+    if (options.exporter !== undefined) {
+      const path = '/tributary.catalog.v1.CatalogWatch/Watch';
+      this.server.addService(
+        {
+          Watch: {
+            path,
+            requestStream: false,
+            responseStream: true,
+            requestSerialize: passthrough,
+            requestDeserialize: passthrough,
+            responseSerialize: encodeWatchEvent,
+            responseDeserialize: () => {
+              throw new Error('watch events are never deserialized by the server');
+            },
+          },
+        },
+        { Watch: catalogWatch(options.exporter) },
+      );
+    }
   }
 
   private engineOptions(typeUrl: TypeUrl | undefined): EngineOptions {
-    const { source: _source, keepaliveMs: _keepalive, ...rest } = this.options;
+    const { source: _source, keepaliveMs: _keepalive, exporter: _exporter, ...rest } = this.options;
     return typeUrl === undefined ? { ...rest, ads: true } : { ...rest, ads: false, fixedTypeUrl: typeUrl };
   }
 
