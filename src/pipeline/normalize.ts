@@ -33,6 +33,8 @@ function canonicalEndpoint(e: Endpoint): Endpoint {
     instanceId: e.instanceId,
     cluster: e.cluster,
     network: e.network,
+    // Only imported endpoints carry it, so every other record keeps its exact stored form.
+    ...(e.origin ? { origin: e.origin } : {}),
   };
 }
 
