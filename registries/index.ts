@@ -3,6 +3,7 @@ import type { RegistryFactory } from '../src/registry.js';
 import { consulRegistryFactory } from './consul/index.js';
 import { fileRegistryFactory } from './file/index.js';
 import { kubernetesRegistryFactory } from './kubernetes/index.js';
+import { peerRegistryFactory } from './peer/index.js';
 import { restRegistryFactory } from './rest/index.js';
 
 export const registryFactories: readonly RegistryFactory[] = [
@@ -10,4 +11,5 @@ export const registryFactories: readonly RegistryFactory[] = [
   restRegistryFactory,
   consulRegistryFactory,
   kubernetesRegistryFactory,
+  peerRegistryFactory,
 ];

@@ -5,9 +5,10 @@
  */
 import { isAbort, type ConsulReply } from './client.js';
 
+import { backoffDelay } from '../shared/backoff.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 
-export { systemClock, type Clock };
+export { backoffDelay, systemClock, type Clock };
 
 /** Wait of the first query after a failure, so a recovery is seen within it (capped by `wait`). */
 export const RECOVERY_WAIT_MS = 250;
@@ -22,12 +23,6 @@ export const ROTATION_WAIT_MS = 1_000;
 export function nextIndex(sent: bigint, returned: bigint | undefined): bigint {
   if (returned === undefined || returned <= 0n) return 0n;
   return returned < sent ? 0n : returned;
-}
-
-/** Capped exponential backoff with ±25 % jitter: attempt 1 → ~base, 2 → ~2·base, … ≤ max. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
-  const raw = Math.min(maxMs, baseMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
-  return Math.round(Math.min(maxMs, raw * (0.75 + random() * 0.5)));
 }
 
 /** The wait to ask for: `waitMs` less up to 1/16 at random, so watches started together spread out. */

@@ -5,7 +5,7 @@ const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
 
 /** `3600000` → `1 h`, `600000` → `600 s`, `100` → `100 ms`. */
-function formatMs(ms: number): string {
+export function formatMs(ms: number): string {
   if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
   if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000} s`;
   return `${ms} ms`;

@@ -108,7 +108,8 @@ export function validateEndpoint(
     errors.push(`${fieldPath(path, 'instanceId')}: must be a non-empty string`);
   }
   if (endpoint.origin !== undefined) {
-    const bad = endpoint.origin === '' ? undefined : checkDnsLabel(endpoint.origin, fieldPath(path, 'origin'));
+    const bad =
+      endpoint.origin === '' ? undefined : checkDnsLabel(endpoint.origin, fieldPath(path, 'origin'));
     if (bad) errors.push(bad);
   }
   return errors.length === 0 ? { valid: true, value: endpoint } : { valid: false, errors };

@@ -65,6 +65,7 @@ describe('parseConfig', () => {
       catalog: { changeLogSize: 10_000 },
       xds: { debounce: 30, maxDelay: 500, keepalive: 30_000 },
       api: { maxWait: 600_000, defaultWait: 300_000 },
+      federation: { importedPriority: 1, heartbeat: 10_000, exports: [] },
       auth: { readAuth: 'open', tokens: [], rateLimit: { perSecond: 50, burst: 100 } },
       sources: [],
       file: FILE,
