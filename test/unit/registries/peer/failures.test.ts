@@ -44,9 +44,9 @@ describe('peer source: expiry and refusals', () => {
     await eventually(() => fake.requests.length >= 2);
   });
 
-  it('says the peer refused the watch (403) for a token that is not a peer token', async () => {
+  it('says the peer refused the token (403) when it is not a peer token', async () => {
     const recorder = harness.watch({ token: 'admin-token' });
-    await statusMatching(recorder, 'degraded', /^peer west refused the watch: not a peer token$/);
+    await statusMatching(recorder, 'degraded', /^peer west refused the token: not a peer token$/);
   });
 
   it("shows the export policy's refusal (403) with its detail", async () => {
@@ -55,7 +55,7 @@ describe('peer source: expiry and refusals', () => {
     await statusMatching(
       recorder,
       'degraded',
-      /^peer west refused the watch: the export policy does not export namespace "bank"/,
+      /^peer west refused the token: the export policy does not export namespace "bank"/,
     );
   });
 });
