@@ -79,7 +79,7 @@ describe('two clouds', () => {
     expect(bad.lastError).toContain('the bearer token is not valid');
     const anonymous = await fetch(`${a.url}/v1/catalog/watch`);
     expect(anonymous.status).toBe(401);
-    expect(await anonymous.json()).toMatchObject({ code: 'TRB_API_UNAUTHORIZED' });
+    expect(await anonymous.json()).toMatchObject({ error: { code: 'TRB_API_UNAUTHORIZED' } });
   });
 
   it('serves the same feed over the gRPC catalog watch API, and refuses bad tokens there', async () => {
